@@ -1,0 +1,280 @@
+package dissect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Conn dissects one TCP connection: feed it the bytes of each direction in
+// order, the gaps and the ends; it emits Events to its Sink as messages
+// complete and keeps the state that decoding needs (dialect, sync burst,
+// contact list).
+type Conn struct {
+	Info ConnInfo
+
+	sink   Sink
+	framer [2]*framer
+
+	dialect dialect
+	// abch is the profile's ABCHMigrated flag: -1 unknown, 0 or 1.
+	abch int8
+	// user is the signed-in passport, from USR/ANS/CVR.
+	user string
+
+	sync syncState
+	list *ContactList
+
+	ended [2]bool
+}
+
+// NewConn starts the dissection of one connection.
+func NewConn(info ConnInfo, lim Limits, sink Sink) *Conn {
+	c := &Conn{Info: info, sink: sink, abch: -1}
+	for d := range c.framer {
+		c.framer[d] = newFramer(Dir(d), lim, c)
+		if info.MidStream {
+			// The first bytes may be the middle of a line or payload.
+			c.framer[d].startResync("capture started in the middle of the connection")
+		}
+	}
+	return c
+}
+
+// Data feeds in-order stream bytes that arrived at ts.
+func (c *Conn) Data(dir Dir, ts time.Time, b []byte) { c.framer[dir].feed(b, ts) }
+
+// Gap reports n bytes of dir that are missing from the capture.
+func (c *Conn) Gap(dir Dir, ts time.Time, n int) {
+	f := c.framer[dir]
+	off := f.off + int64(len(f.unread()))
+	f.gap(n, ts)
+	c.sink.Event(&Event{Kind: KindGap, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off})
+}
+
+// End closes one direction (FIN, RST, end of capture): pending bytes are
+// framed or reported, and when both directions have ended the sync burst
+// is closed out.
+func (c *Conn) End(dir Dir, ts time.Time, reason string) {
+	if c.ended[dir] {
+		return
+	}
+	c.ended[dir] = true
+	f := c.framer[dir]
+	f.end()
+	if dir == ServerToClient {
+		c.endBurst(nil)
+	}
+	c.sink.Event(&Event{Kind: KindEnd, Conn: &c.Info, Time: ts, Dir: dir, Offset: f.off, Reason: reason})
+}
+
+// ContactList returns the list rebuilt from this connection's sync burst
+// or ADL traffic, or nil when it carried none.
+func (c *Conn) ContactList() *ContactList {
+	if c.list != nil {
+		c.list.User = c.user
+		c.list.Protocol, c.list.ProtocolInferred = c.dialect.name()
+	}
+	return c.list
+}
+
+// User returns the passport that signed in on this connection, if seen.
+func (c *Conn) User() string { return c.user }
+
+// Protocol returns the dialect name ("MSNP10") and whether it was inferred
+// from line shapes rather than read from VER.
+func (c *Conn) Protocol() (string, bool) { return c.dialect.name() }
+
+// tokenize splits a command line on runs of spaces and tabs, noting any
+// separator other than a single space (servers always send exactly one).
+func tokenize(line string, m *Message) []string {
+	odd := false
+	toks := make([]string, 0, 8)
+	start := -1
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		if ch == ' ' || ch == '\t' {
+			if ch == '\t' || start < 0 || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' {
+				odd = true
+			}
+			if start >= 0 {
+				toks = append(toks, line[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		toks = append(toks, line[start:])
+	}
+	if odd {
+		if strings.HasSuffix(line, " ") && !strings.Contains(strings.TrimRight(line, " "), "  ") && !strings.ContainsRune(line, '\t') {
+			m.Note("trailing space after the last parameter")
+		} else {
+			m.Note("parameters separated by something other than single spaces")
+		}
+	}
+	return toks
+}
+
+// command returns the catalogue row for a command code.
+func command(code string) *Command {
+	if isDigits(code) {
+		return errorCommand
+	}
+	return catalogue[code]
+}
+
+// parseLine implements framerHost: tokenise, take the TrID, decide the
+// payload.
+func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
+	m := &Message{Line: string(line), Offset: off, Dir: dir}
+	toks := tokenize(m.Line, m)
+	m.Cmd = toks[0]
+	args := toks[1:]
+	cmd := command(m.Cmd)
+	if cmd == nil {
+		m.Note("unknown command")
+		// framing.md §9: assume a TrID on a client's numeric first token,
+		// never assume a payload.
+		if dir == ClientToServer && len(args) > 0 && isDigits(args[0]) {
+			c.takeTrID(m, args[0])
+			args = args[1:]
+		}
+		m.Args = args
+		return m, noPayload, 0
+	}
+	if cmd.TrID(c, dir, args) {
+		if len(args) > 0 && isDigits(args[0]) {
+			c.takeTrID(m, args[0])
+			args = args[1:]
+		} else if cmd != errorCommand || len(args) > 0 {
+			m.Note("transaction id expected but missing")
+		}
+	}
+	m.Args = args
+	kind, n := cmd.Payload(c, dir, args)
+	return m, kind, n
+}
+
+func (c *Conn) takeTrID(m *Message, tok string) {
+	v, err := strconv.ParseUint(tok, 10, 32)
+	if err != nil {
+		m.Note(fmt.Sprintf("transaction id %s out of range", tok))
+		return
+	}
+	m.TrID, m.HasTrID = uint32(v), true
+}
+
+// plausible implements framerHost for resynchronisation: only a known
+// command (or an error code) in its TrID shape counts as a command line.
+func (c *Conn) plausible(dir Dir, line []byte) bool {
+	toks := strings.Fields(string(line))
+	if len(toks) == 0 || len(toks[0]) != 3 {
+		return false
+	}
+	cmd := command(toks[0])
+	if cmd == nil || !cmd.Sender.allows(dir) {
+		return false
+	}
+	args := toks[1:]
+	if cmd.TrID(c, dir, args) {
+		if len(args) == 0 || !isDigits(args[0]) {
+			return false
+		}
+		args = args[1:]
+	}
+	if kind, n := cmd.Payload(c, dir, args); kind != noPayload && n > c.framer[dir].lim.MaxPayload {
+		return false
+	}
+	return true
+}
+
+// finish implements framerHost: decode, check, emit.
+func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
+	cmd := command(m.Cmd)
+	if cmd != nil {
+		c.checkCatalogue(cmd, dir, m)
+	}
+	if dir == ServerToClient {
+		c.syncBoundary(m)
+	}
+	c.infer(dir, m)
+	if cmd != nil && cmd.Decode != nil {
+		c.decode(cmd, m)
+	}
+	if m.Meaning == "" && cmd != nil {
+		m.Meaning = cmd.Summary
+	}
+	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
+}
+
+// decode runs a decoder and turns a decoder panic on hostile input into a
+// note: one bad line must never stop the whole run.
+func (c *Conn) decode(cmd *Command, m *Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			m.Note(fmt.Sprintf("decoder failed: %v", r))
+		}
+	}()
+	cmd.Decode(c, m)
+}
+
+// checkCatalogue notes a command sent by the wrong side or outside the
+// dialects that have it.
+func (c *Conn) checkCatalogue(cmd *Command, dir Dir, m *Message) {
+	if !cmd.Sender.allows(dir) {
+		who := "client"
+		if dir == ServerToClient {
+			who = "server"
+		}
+		m.Note(fmt.Sprintf("%s is not sent by the %s", m.Cmd, who))
+	}
+	v := c.dialect.version
+	if v == 0 || cmd == errorCommand {
+		return
+	}
+	if cmd.MinVersion != 0 && v < cmd.MinVersion {
+		m.Note(fmt.Sprintf("%s does not exist before MSNP%d (connection speaks MSNP%d)", m.Cmd, cmd.MinVersion, v))
+	}
+	if cmd.MaxVersion != 0 && v > cmd.MaxVersion {
+		m.Note(fmt.Sprintf("%s was removed after MSNP%d (connection speaks MSNP%d)", m.Cmd, cmd.MaxVersion, v))
+	}
+}
+
+// skipped implements framerHost.
+func (c *Conn) skipped(dir Dir, off int64, ts time.Time, n int, reason string) {
+	c.sink.Event(&Event{Kind: KindSkip, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off, Reason: reason})
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseLength reads a payload length; lengths beyond int32 are reported
+// as such by the framer's limit check rather than wrapping around.
+func parseLength(s string) (int, bool) {
+	if !isDigits(s) {
+		return 0, false
+	}
+	if len(s) > 10 {
+		return 1<<31 - 1, true
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v > 1<<31-1 {
+		return 1<<31 - 1, true
+	}
+	return int(v), true
+}

@@ -1,0 +1,105 @@
+package dissect
+
+import (
+	"time"
+)
+
+// Dir is the direction of a byte stream inside a connection.
+type Dir uint8
+
+// The two directions of a connection. The server is the endpoint on an MSNP
+// port; the client is the other one.
+const (
+	ClientToServer Dir = iota
+	ServerToClient
+)
+
+// String returns the JSON spelling of the direction.
+func (d Dir) String() string {
+	if d == ClientToServer {
+		return "c2s"
+	}
+	return "s2c"
+}
+
+// Arrow returns the transcript spelling of the direction.
+func (d Dir) Arrow() string {
+	if d == ClientToServer {
+		return "C->S"
+	}
+	return "S->C"
+}
+
+// MarshalText makes Dir encode as "c2s"/"s2c" in JSON.
+func (d Dir) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// ConnInfo identifies one TCP connection for every event it produces.
+type ConnInfo struct {
+	// ID is the stable connection id shared by all events of the connection.
+	ID string
+	// Client and Server are "ip:port" (IPv6 in brackets).
+	Client, Server string
+	// Start is the time of the connection's first segment.
+	Start time.Time
+	// MidStream is set when the capture started after the TCP handshake.
+	MidStream bool
+}
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// Kinds of events.
+const (
+	// KindMessage is one framed MSNP message (Event.Message is set).
+	KindMessage EventKind = iota
+	// KindGap is a run of bytes missing from the capture (Event.Bytes).
+	KindGap
+	// KindSkip is a run of bytes the framer could not read as MSNP and
+	// skipped while resynchronising (Event.Bytes, Event.Reason).
+	KindSkip
+	// KindEnd is the end of one direction's stream (Event.Reason).
+	KindEnd
+)
+
+// String names the kind as in the JSON "type" field.
+func (k EventKind) String() string {
+	switch k {
+	case KindMessage:
+		return "message"
+	case KindGap:
+		return "gap"
+	case KindSkip:
+		return "skip"
+	case KindEnd:
+		return "end"
+	}
+	return "unknown"
+}
+
+// Event is one thing that happened on a connection, in stream order.
+type Event struct {
+	Kind EventKind
+	Conn *ConnInfo
+	Time time.Time
+	Dir  Dir
+	// Message is set for KindMessage.
+	Message *Message
+	// Bytes is the size of a gap or of skipped data.
+	Bytes int
+	// Offset is the stream offset (bytes since the first byte seen in this
+	// direction) where the event starts.
+	Offset int64
+	// Reason explains a skip or an end.
+	Reason string
+}
+
+// Sink receives the events of every connection, in the order they happen.
+type Sink interface {
+	Event(ev *Event)
+}
+
+// SinkFunc adapts a function to the Sink interface.
+type SinkFunc func(ev *Event)
+
+// Event calls f(ev).
+func (f SinkFunc) Event(ev *Event) { f(ev) }

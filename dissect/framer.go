@@ -1,0 +1,475 @@
+package dissect
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+)
+
+// Limits bound what the framer holds for one stream. A line or payload
+// beyond a limit is reported on the message and the framer resynchronises;
+// nothing is buffered beyond MaxLine+MaxPayload per direction.
+type Limits struct {
+	// MaxLine is the longest command line accepted, without its terminator.
+	MaxLine int
+	// MaxPayload is the largest payload accepted.
+	MaxPayload int
+}
+
+// DefaultLimits are the caps framing.md §6 recommends: 16 KiB per command
+// line (USR TWN tickets and MSNObject lines reach 2 KiB) and 1 MiB per
+// payload (the switchboard limit is 1664 bytes; P2P data is chunked).
+var DefaultLimits = Limits{MaxLine: 16 << 10, MaxPayload: 1 << 20}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxLine <= 0 {
+		l.MaxLine = DefaultLimits.MaxLine
+	}
+	if l.MaxPayload <= 0 {
+		l.MaxPayload = DefaultLimits.MaxPayload
+	}
+	return l
+}
+
+// payloadKind says what follows a command line.
+type payloadKind uint8
+
+const (
+	noPayload payloadKind = iota
+	// fixedPayload: exactly n bytes follow the line.
+	fixedPayload
+	// probePayload: n bytes follow unless the bytes after the line read as
+	// a command line (a pre-MSNP13 error with a numeric second parameter,
+	// framing.md §2: consume only if what follows is not a command).
+	probePayload
+)
+
+// framerHost is the connection state the framer consults: it turns a line
+// into a message (deciding TrID and payload from the catalogue and the
+// dialect), receives finished messages and skip reports.
+type framerHost interface {
+	parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int)
+	plausible(dir Dir, line []byte) bool
+	finish(dir Dir, m *Message, ts time.Time)
+	skipped(dir Dir, off int64, ts time.Time, n int, reason string)
+}
+
+type tsMark struct {
+	off int64
+	ts  time.Time
+}
+
+// framer turns one direction's byte stream into messages, incrementally:
+// it stops when a line or payload is incomplete and resumes on more data.
+type framer struct {
+	dir  Dir
+	lim  Limits
+	host framerHost
+
+	buf []byte // buffered bytes; buf[r:] is unread
+	r   int
+	off int64 // stream offset of buf[r]
+
+	marks []tsMark // arrival time of the chunks still (partly) in buf
+
+	// pend is a framed line whose payload is still arriving.
+	pend     *Message
+	pendKind payloadKind
+	need     int // payload bytes still expected
+	pendTS   time.Time
+
+	// resync is set while looking for the next plausible command line.
+	resync     bool
+	skipReason string
+	skipN      int
+	skipOff    int64
+	skipTS     time.Time
+
+	ended bool
+}
+
+func newFramer(dir Dir, lim Limits, host framerHost) *framer {
+	return &framer{dir: dir, lim: lim.withDefaults(), host: host}
+}
+
+// feed adds bytes that arrived at ts and frames as much as possible.
+func (f *framer) feed(data []byte, ts time.Time) {
+	if len(data) == 0 || f.ended {
+		return
+	}
+	if f.r == len(f.buf) {
+		f.buf, f.r = f.buf[:0], 0
+	} else if f.r > 4096 && f.r > len(f.buf)/2 {
+		n := copy(f.buf, f.buf[f.r:])
+		f.buf, f.r = f.buf[:n], 0
+	}
+	f.marks = append(f.marks, tsMark{off: f.off + int64(len(f.buf)-f.r), ts: ts})
+	f.buf = append(f.buf, data...)
+	f.run()
+}
+
+// tsAt returns the arrival time of the byte at stream offset off.
+func (f *framer) tsAt(off int64) time.Time {
+	i := len(f.marks) - 1
+	for i > 0 && f.marks[i].off > off {
+		i--
+	}
+	if i < 0 {
+		return time.Time{}
+	}
+	return f.marks[i].ts
+}
+
+// consume drops n unread bytes and the time marks no longer needed.
+func (f *framer) consume(n int) {
+	f.r += n
+	f.off += int64(n)
+	k := 0
+	for k+1 < len(f.marks) && f.marks[k+1].off <= f.off {
+		k++
+	}
+	if k > 0 {
+		f.marks = append(f.marks[:0], f.marks[k:]...)
+	}
+}
+
+func (f *framer) unread() []byte { return f.buf[f.r:] }
+
+// startResync switches to scanning for the next plausible command line.
+func (f *framer) startResync(reason string) {
+	if !f.resync {
+		f.resync = true
+		f.skipReason = reason
+		f.skipN = 0
+		f.skipOff = f.off
+		f.skipTS = f.tsAt(f.off)
+	}
+}
+
+// skip drops n unread bytes as garbage while resynchronising.
+func (f *framer) skip(n int) {
+	if n <= 0 {
+		return
+	}
+	if f.skipN == 0 {
+		f.skipOff = f.off
+		f.skipTS = f.tsAt(f.off)
+	}
+	f.skipN += n
+	f.consume(n)
+}
+
+// reportSkip emits the bytes skipped so far, if any.
+func (f *framer) reportSkip() {
+	if f.skipN > 0 {
+		f.host.skipped(f.dir, f.skipOff, f.skipTS, f.skipN, f.skipReason)
+		f.skipN = 0
+	}
+}
+
+// run frames complete messages until more bytes are needed.
+func (f *framer) run() {
+	for {
+		if f.pend != nil {
+			if !f.fillPayload() {
+				return
+			}
+			continue
+		}
+		if f.resync {
+			if !f.scan() {
+				return
+			}
+			continue
+		}
+		if !f.readLine() {
+			return
+		}
+	}
+}
+
+// fillPayload moves bytes into the pending message's payload; it reports
+// whether the message was finished.
+func (f *framer) fillPayload() bool {
+	u := f.unread()
+	if f.pendKind == probePayload {
+		if len(u) < 4 && !f.ended {
+			return false
+		}
+		if f.ended || looksLikeCommandStart(u) {
+			f.pend.HasPayload = false
+			f.pend.Note(fmt.Sprintf("second parameter %d read as a payload length would swallow the next command; no payload taken", f.need))
+			f.finishPending()
+			return true
+		}
+		f.pend.Note("error line with a payload before MSNP13")
+		f.pendKind = fixedPayload
+	}
+	k := min(f.need, len(u))
+	f.pend.Payload = append(f.pend.Payload, u[:k]...)
+	f.consume(k)
+	f.need -= k
+	if f.need > 0 {
+		return false
+	}
+	f.finishPending()
+	return true
+}
+
+func (f *framer) finishPending() {
+	m := f.pend
+	f.pend = nil
+	f.host.finish(f.dir, m, f.pendTS)
+}
+
+// readLine frames the next command line; it reports whether progress was
+// made.
+func (f *framer) readLine() bool {
+	u := f.unread()
+	if len(u) == 0 {
+		return false
+	}
+	i := bytes.IndexByte(u, '\n')
+	if i < 0 {
+		if len(u) > f.lim.MaxLine {
+			f.startResync(fmt.Sprintf("no line end within %d bytes (line limit)", f.lim.MaxLine))
+			return true
+		}
+		if !f.ended {
+			return false
+		}
+		i = len(u) // an unterminated last line
+	}
+	if i > f.lim.MaxLine+1 {
+		f.startResync(fmt.Sprintf("line of %d bytes exceeds the %d-byte line limit", i, f.lim.MaxLine))
+		return true
+	}
+	line := u[:i]
+	terminated := i < len(u)
+	bareLF := false
+	if terminated {
+		if i > 0 && line[i-1] == '\r' {
+			line = line[:i-1]
+		} else {
+			bareLF = true
+		}
+	}
+	if !commandShape(line) {
+		f.startResync("not an MSNP command line")
+		return true
+	}
+	ts := f.tsAt(f.off)
+	m, kind, n := f.host.parseLine(f.dir, line, f.off)
+	if bareLF {
+		m.Note("line ends with a bare LF instead of CR LF")
+	}
+	if !terminated {
+		m.Note("last line of the stream has no line end")
+	}
+	consumed := i
+	if terminated {
+		consumed++
+	}
+	f.consume(consumed)
+	if kind == noPayload {
+		f.host.finish(f.dir, m, ts)
+		return true
+	}
+	m.HasPayload = true
+	m.PayloadLen = n
+	if n > f.lim.MaxPayload {
+		m.HasPayload = false
+		m.Note(fmt.Sprintf("declared payload of %d bytes exceeds the %d-byte payload limit; payload not taken", n, f.lim.MaxPayload))
+		f.host.finish(f.dir, m, ts)
+		f.startResync("payload over the limit")
+		return true
+	}
+	f.pend, f.pendKind, f.need, f.pendTS = m, kind, n, ts
+	if kind == fixedPayload {
+		f.pend.Payload = make([]byte, 0, min(n, 64<<10))
+	}
+	return true
+}
+
+// scan looks for the next plausible command line in resync mode. It
+// reports whether it found one (framing resumes there).
+func (f *framer) scan() bool {
+	u := f.unread()
+	nl := -1 // index in u of the first LF at or after pos, found lazily
+	for pos := 0; pos < len(u); pos++ {
+		if nl < pos && nl != -2 {
+			if j := bytes.IndexByte(u[pos:], '\n'); j >= 0 {
+				nl = pos + j
+			} else {
+				nl = -2 // no LF in the rest of the buffer
+			}
+		}
+		lf := -1
+		if nl >= 0 {
+			lf = nl - pos
+		}
+		switch f.plausibleAt(u[pos:], lf) {
+		case verdictYes:
+			f.skip(pos)
+			f.reportSkip()
+			f.resync = false
+			return true
+		case verdictMore:
+			f.skip(pos)
+			return false
+		}
+	}
+	f.skip(len(u))
+	return false
+}
+
+type verdict uint8
+
+const (
+	verdictNo verdict = iota
+	verdictYes
+	verdictMore
+)
+
+// plausibleAt says whether b starts with a whole, plausible command line
+// (framing.md §7): a known command or an error code in its TrID shape. lf
+// is the index of the first LF in b, or -1.
+func (f *framer) plausibleAt(b []byte, lf int) verdict {
+	if len(b) < 4 {
+		if f.ended {
+			if len(b) == 3 && commandShape(b) {
+				return verdictYes
+			}
+			return verdictNo
+		}
+		if !isCmdPrefix(b) {
+			return verdictNo
+		}
+		return verdictMore
+	}
+	if !looksLikeCommandStart(b) {
+		return verdictNo
+	}
+	i := lf
+	if i > f.lim.MaxLine+1 {
+		return verdictNo
+	}
+	if i < 0 {
+		if len(b) > f.lim.MaxLine || f.ended {
+			return verdictNo
+		}
+		return verdictMore
+	}
+	line := bytes.TrimSuffix(b[:i], []byte{'\r'})
+	for _, c := range line {
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			return verdictNo
+		}
+	}
+	if f.host.plausible(f.dir, line) {
+		return verdictYes
+	}
+	return verdictNo
+}
+
+// gap records n bytes lost from the stream at the current position.
+func (f *framer) gap(n int, ts time.Time) {
+	if f.ended || n <= 0 {
+		return
+	}
+	if f.pend != nil && f.pendKind == fixedPayload {
+		if n <= f.need {
+			// The gap lies inside the payload: the payload's end, and so
+			// the next line, is still known exactly.
+			f.pend.PayloadMissing += n
+			f.need -= n
+			f.pend.Note(fmt.Sprintf("%d payload bytes missing (capture gap)", n))
+			f.off += int64(n)
+			if f.need == 0 {
+				f.finishPending()
+			}
+			return
+		}
+		f.pend.PayloadMissing += f.need
+		f.pend.Note(fmt.Sprintf("%d payload bytes missing (capture gap)", f.need))
+		f.off += int64(f.need)
+		n -= f.need
+		f.need = 0
+		f.finishPending()
+	} else if f.pend != nil {
+		f.pend.HasPayload = false
+		f.finishPending()
+	}
+	if u := f.unread(); len(u) > 0 {
+		f.startResync("incomplete line before a capture gap")
+		f.skip(len(u))
+	}
+	f.reportSkip()
+	f.resync = false
+	f.startResync("resynchronising after a capture gap")
+	f.off += int64(n)
+	f.marks = append(f.marks[:0], tsMark{off: f.off, ts: ts})
+}
+
+// end flushes the stream: an unterminated last line is framed, an
+// incomplete payload is delivered flagged, skipped bytes are reported.
+func (f *framer) end() {
+	if f.ended {
+		return
+	}
+	f.ended = true
+	f.run()
+	if f.pend != nil {
+		f.pend.PayloadMissing += f.need
+		f.pend.Note(fmt.Sprintf("stream ended %d bytes before the end of the declared payload", f.need))
+		f.need = 0
+		f.finishPending()
+	}
+	if u := f.unread(); len(u) > 0 {
+		f.startResync("unreadable bytes at the end of the stream")
+		f.skip(len(u))
+	}
+	f.reportSkip()
+	f.buf, f.r, f.marks = nil, 0, nil
+}
+
+// commandShape reports whether line starts with a three-character command
+// (upper-case letters or an error code) followed by a separator or the end.
+func commandShape(line []byte) bool {
+	if len(line) < 3 || !isCmdPrefix(line[:3]) {
+		return false
+	}
+	return len(line) == 3 || line[3] == ' ' || line[3] == '\t'
+}
+
+// looksLikeCommandStart checks the first four bytes of b for a command
+// followed by a separator or a line end.
+func looksLikeCommandStart(b []byte) bool {
+	if len(b) < 4 || !isCmdPrefix(b[:3]) {
+		return false
+	}
+	switch b[3] {
+	case ' ', '\r', '\n':
+		return true
+	}
+	return false
+}
+
+// isCmdPrefix reports whether b (up to 3 bytes) could begin a command:
+// all upper-case letters or all digits.
+func isCmdPrefix(b []byte) bool {
+	if len(b) == 0 {
+		return true
+	}
+	digits := b[0] >= '0' && b[0] <= '9'
+	for _, c := range b[:min(3, len(b))] {
+		if digits {
+			if c < '0' || c > '9' {
+				return false
+			}
+		} else if c < 'A' || c > 'Z' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,831 @@
+package dissect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ListMask is the LST list-membership bit mask (sync.md §1).
+type ListMask int
+
+// List bits.
+const (
+	ListFL ListMask = 1 << iota // forward list: your contacts
+	ListAL                      // allow list
+	ListBL                      // block list
+	ListRL                      // reverse list: has you as a contact
+	ListPL                      // pending list: added you, not yet answered
+)
+
+var listNames = []string{"FL", "AL", "BL", "RL", "PL"}
+
+// Lists returns the names of the set bits in bit order; bits beyond PL
+// appear as "bit32", "bit64", ….
+func (m ListMask) Lists() []string {
+	out := []string{}
+	for i := 0; i < 31; i++ {
+		if m&(1<<i) == 0 {
+			continue
+		}
+		if i < len(listNames) {
+			out = append(out, listNames[i])
+		} else {
+			out = append(out, "bit"+strconv.Itoa(1<<i))
+		}
+	}
+	return out
+}
+
+func listBit(name string) ListMask {
+	for i, n := range listNames {
+		if n == name {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+// Group is one group of a contact list.
+type Group struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Contact is one contact of a rebuilt list.
+type Contact struct {
+	Passport string   `json:"passport"`
+	Nickname string   `json:"nickname"`
+	GUID     string   `json:"guid,omitempty"`
+	ListMask ListMask `json:"list_mask"`
+	Lists    []string `json:"lists"`
+	// Groups are the group names, resolved through LSG; an id that no LSG
+	// announced stays as the id.
+	Groups []string `json:"groups"`
+	// GroupIDs are the group references as on the wire.
+	GroupIDs   []string          `json:"group_ids"`
+	NetworkID  int               `json:"network_id,omitempty"`
+	Properties map[string]string `json:"properties"`
+}
+
+// ContactList is what one login revealed about its lists: the SYN burst
+// (MSNP2–12) or the ADL traffic (MSNP13+).
+type ContactList struct {
+	Conn             string            `json:"conn"`
+	User             string            `json:"user"`
+	Protocol         string            `json:"protocol"`
+	ProtocolInferred bool              `json:"protocol_inferred"`
+	ListVersion      string            `json:"list_version"`
+	SettingsVersion  string            `json:"settings_version,omitempty"`
+	ExpectedContacts *int              `json:"expected_contacts"`
+	ExpectedGroups   *int              `json:"expected_groups"`
+	Complete         bool              `json:"complete"`
+	CacheCurrent     bool              `json:"cache_current"`
+	GTC              string            `json:"gtc"`
+	BLP              string            `json:"blp"`
+	Properties       map[string]string `json:"properties"`
+	Groups           []Group           `json:"groups"`
+	Contacts         []*Contact        `json:"contacts"`
+	// Source says what the list was rebuilt from: "SYN" or "ADL".
+	Source string `json:"source"`
+	// Problems lists conformance findings (counts, unknown groups, …).
+	Problems []string `json:"problems,omitempty"`
+
+	byPassport map[string]*Contact
+}
+
+func newContactList(conn, source string) *ContactList {
+	return &ContactList{
+		Conn: conn, Source: source,
+		Properties: map[string]string{},
+		Groups:     []Group{}, Contacts: []*Contact{},
+		byPassport: map[string]*Contact{},
+	}
+}
+
+// contact returns the contact for a passport, creating it in order of
+// first appearance. Handles are compared case-insensitively.
+func (l *ContactList) contact(passport string) *Contact {
+	key := strings.ToLower(passport)
+	if ct, ok := l.byPassport[key]; ok {
+		return ct
+	}
+	ct := &Contact{Passport: passport, Lists: []string{}, Groups: []string{}, GroupIDs: []string{}, Properties: map[string]string{}}
+	l.byPassport[key] = ct
+	l.Contacts = append(l.Contacts, ct)
+	return ct
+}
+
+// groupName resolves a group reference case-insensitively (GUIDs are sent
+// in either case).
+func (l *ContactList) groupName(id string) (string, bool) {
+	for _, g := range l.Groups {
+		if strings.EqualFold(g.ID, id) {
+			return g.Name, true
+		}
+	}
+	return "", false
+}
+
+func (l *ContactList) problem(s string) { l.Problems = append(l.Problems, s) }
+
+// syncState tracks a SYN burst on an NS connection.
+type syncState struct {
+	// clientTrID and clientVersion come from the client's SYN.
+	clientSeen    bool
+	clientTrID    uint32
+	clientVersion string
+	// replies counts server SYN replies (a second one is a finding).
+	replies int
+	// active is set while burst lines are expected.
+	active bool
+	// perList is set for the MSNP2–7 form (one LST per list membership).
+	perList bool
+	// tentative is set when a one-value reply of an unknown dialect may be
+	// an MSNP2–7 burst start or an MSNP8–9 "cache current".
+	tentative bool
+	trID      uint32
+	// expected counts (MSNP8+) and what arrived.
+	expContacts, expGroups int
+	hasCounts              bool
+	lst, lsg               int
+	last                   *Contact
+	// perListIndex tracks the MSNP2–7 index sequence per list.
+	perListIndex map[string]int
+	listOrder    []string
+}
+
+// SYNFields is a decoded SYN line.
+type SYNFields struct {
+	ListVersion     string `json:"list_version"`
+	SettingsVersion string `json:"settings_version,omitempty"`
+	Contacts        *int   `json:"contacts,omitempty"`
+	Groups          *int   `json:"groups,omitempty"`
+	// Request is set on the client's line (its cached versions).
+	Request bool `json:"request,omitempty"`
+	// CacheCurrent is set on a reply that says the cached list is current.
+	CacheCurrent bool `json:"cache_current,omitempty"`
+}
+
+// Describe implements Fields.
+func (f *SYNFields) Describe() string {
+	v := "list version " + f.ListVersion
+	if f.SettingsVersion != "" {
+		v += ", settings version " + f.SettingsVersion
+	}
+	switch {
+	case f.Request:
+		return "sync request: cached " + v
+	case f.CacheCurrent:
+		return "sync reply: cache is current (" + v + "), no list follows"
+	case f.Contacts != nil:
+		return fmt.Sprintf("sync reply: %s; %d contacts and %d groups follow", v, *f.Contacts, *f.Groups)
+	}
+	return "sync reply: " + v + "; the full list follows"
+}
+
+func decodeSYN(c *Conn, m *Message) {
+	a := m.Args
+	if len(a) == 0 {
+		m.Note("SYN without a list version")
+		return
+	}
+	f := &SYNFields{ListVersion: a[0]}
+	m.Fields = f
+	if len(a) >= 2 && (len(a) != 3) {
+		f.SettingsVersion = a[1]
+	}
+	if m.Dir == ClientToServer {
+		f.Request = true
+		if c.sync.clientSeen {
+			m.Note("second SYN on this connection (undefined behaviour)")
+		}
+		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, a[0]
+		return
+	}
+	s := &c.sync
+	s.replies++
+	if s.replies > 1 {
+		m.Note("second SYN reply on this connection")
+	}
+	if s.clientSeen && m.HasTrID && m.TrID != s.clientTrID {
+		m.Note(fmt.Sprintf("SYN reply TrID %d does not match the request's %d", m.TrID, s.clientTrID))
+	}
+	var counts []string
+	switch len(a) {
+	case 1: // MSNP2–9
+	case 2: // MSNP10+ cache current
+	case 3:
+		counts = a[1:3]
+	case 4:
+		counts = a[2:4]
+	default:
+		m.Note(fmt.Sprintf("SYN reply with %d parameters", len(a)))
+		counts = a[len(a)-2:]
+	}
+	l := newContactList(c.Info.ID, "SYN")
+	l.ListVersion, l.SettingsVersion = f.ListVersion, f.SettingsVersion
+	c.list = l
+	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID}
+	if counts != nil {
+		nc, err1 := strconv.Atoi(counts[0])
+		ng, err2 := strconv.Atoi(counts[1])
+		if err1 != nil || err2 != nil || nc < 0 || ng < 0 {
+			m.Note("SYN counts are not numbers")
+			return
+		}
+		f.Contacts, f.Groups = &nc, &ng
+		l.ExpectedContacts, l.ExpectedGroups = &nc, &ng
+		s.hasCounts, s.expContacts, s.expGroups = true, nc, ng
+		s.active = true
+		return
+	}
+	if len(a) == 1 {
+		v := c.dialect.effective()
+		if s.clientSeen && a[0] == s.clientVersion || v >= 8 {
+			f.CacheCurrent, l.CacheCurrent, l.Complete = true, true, true
+			return
+		}
+		// MSNP2–7: the versions differ, so the whole list follows.
+		s.active, s.perList, s.tentative = true, true, v == 0
+		s.perListIndex = map[string]int{}
+		return
+	}
+	// MSNP10+ without counts: the client's cache is current.
+	f.CacheCurrent, l.CacheCurrent, l.Complete = true, true, true
+}
+
+// syncBoundary runs before a server message is decoded: a line that is
+// not part of the burst ends it.
+func (c *Conn) syncBoundary(m *Message) {
+	if !c.sync.active {
+		return
+	}
+	switch m.Cmd {
+	case "GTC", "BLP", "PRP", "LSG", "LST", "BPR":
+		c.sync.tentative = false
+		if c.sync.perList {
+			if m.HasTrID && m.TrID == c.sync.trID || m.Cmd == "BPR" {
+				return
+			}
+		} else if !m.HasTrID {
+			return
+		}
+	case "UUX":
+		// NINA wiki: a stray "UUX 0 0" may appear inside an MSNP8 burst.
+		if m.HasTrID && m.TrID == 0 {
+			return
+		}
+	}
+	if c.sync.tentative {
+		// An MSNP2-7-looking reply followed by no burst: it was a cache-current
+		// reply of a dialect we could not see.
+		c.sync.active = false
+		c.list.CacheCurrent, c.list.Complete = true, true
+		return
+	}
+	c.endBurst(m)
+}
+
+// endBurst closes an active burst and checks it against the SYN counts.
+// The finding is noted on m (the line that ended the burst) when given.
+func (c *Conn) endBurst(m *Message) {
+	s := &c.sync
+	if !s.active {
+		return
+	}
+	s.active = false
+	l := c.list
+	complete := true
+	if s.hasCounts {
+		if s.lst != s.expContacts {
+			complete = false
+			p := fmt.Sprintf("SYN announced %d contacts but %d LST lines followed", s.expContacts, s.lst)
+			l.problem(p)
+			if m != nil {
+				m.Note(p)
+			}
+		}
+		if s.lsg != s.expGroups {
+			complete = false
+			p := fmt.Sprintf("SYN announced %d groups but %d LSG lines followed", s.expGroups, s.lsg)
+			l.problem(p)
+			if m != nil {
+				m.Note(p)
+			}
+		}
+	}
+	if s.perList {
+		if idx, ok := s.perListIndex["RL"]; !ok || idx == 0 {
+			complete = false
+			p := "burst ended before the RL list was sent"
+			l.problem(p)
+			if m != nil {
+				m.Note(p)
+			}
+		}
+	}
+	l.Complete = complete
+}
+
+// ValueFields is a decoded GTC or BLP line.
+type ValueFields struct {
+	Value       string `json:"value"`
+	ListVersion string `json:"list_version,omitempty"`
+	what        string
+}
+
+// Describe implements Fields.
+func (f *ValueFields) Describe() string {
+	meaning := map[string]string{
+		"A": "ask when someone adds you", "N": "don't ask when someone adds you",
+		"AL": "allow everyone not blocked", "BL": "block everyone not allowed",
+	}[f.Value]
+	if meaning == "" {
+		meaning = "unrecognised value"
+	}
+	return fmt.Sprintf("%s %s (%s)", f.what, f.Value, meaning)
+}
+
+func decodeValue(c *Conn, m *Message, what string, valid ...string) *ValueFields {
+	a := m.Args
+	if len(a) == 0 {
+		m.Note(what + " without a value")
+		return nil
+	}
+	f := &ValueFields{Value: a[len(a)-1], what: what}
+	if len(a) >= 2 {
+		f.ListVersion = a[0]
+	}
+	ok := false
+	for _, v := range valid {
+		ok = ok || f.Value == v
+	}
+	if !ok {
+		m.Note(fmt.Sprintf("%s value %q is not one of %s", what, f.Value, strings.Join(valid, ", ")))
+	}
+	m.Fields = f
+	return f
+}
+
+func decodeGTC(c *Conn, m *Message) {
+	f := decodeValue(c, m, "GTC", "A", "N")
+	if f != nil && m.Dir == ServerToClient && c.list != nil {
+		c.list.GTC = f.Value
+	}
+}
+
+func decodeBLP(c *Conn, m *Message) {
+	f := decodeValue(c, m, "BLP", "AL", "BL")
+	if f != nil && m.Dir == ServerToClient && c.list != nil {
+		c.list.BLP = f.Value
+	}
+}
+
+// PropertyFields is a decoded PRP (own property) or BPR (contact property).
+type PropertyFields struct {
+	// Passport is the contact a BPR belongs to (for a BPR inside an MSNP8+
+	// burst: the contact of the preceding LST).
+	Passport    string `json:"passport,omitempty"`
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	ListVersion string `json:"list_version,omitempty"`
+}
+
+// Describe implements Fields.
+func (f *PropertyFields) Describe() string {
+	name := propertyNames[f.Key]
+	if name == "" {
+		name = "property " + f.Key
+	}
+	who := "own "
+	if f.Passport != "" {
+		who = f.Passport + "'s "
+	}
+	if f.Value == "" {
+		return who + name + " is unset"
+	}
+	return fmt.Sprintf("%s%s = %q", who, name, f.Value)
+}
+
+var propertyNames = map[string]string{
+	"PHH": "home phone", "PHW": "work phone", "PHM": "mobile phone",
+	"MOB": "mobile paging allowed", "MBE": "MSN Mobile enabled",
+	"WWE": "MSN Direct enabled", "HSB": "has a blog", "MFN": "friendly name",
+}
+
+// splitKeyValue reads "key [value]" from the end of a PRP/BPR line.
+func splitKeyValue(m *Message, a []string) (key, value string) {
+	if len(a) == 0 {
+		m.Note("property line without a key")
+		return "", ""
+	}
+	key = a[0]
+	if len(a) >= 2 {
+		value = decodeText(m, a[1])
+	}
+	if len(a) > 2 {
+		m.Note("extra parameters after the property value")
+	}
+	if len(key) != 3 {
+		m.Note(fmt.Sprintf("property key %q is not three characters", key))
+	}
+	return key, value
+}
+
+func decodePRP(c *Conn, m *Message) {
+	a := m.Args
+	f := &PropertyFields{}
+	if len(a) >= 2 && isDigits(a[0]) {
+		f.ListVersion, a = a[0], a[1:]
+	}
+	f.Key, f.Value = splitKeyValue(m, a)
+	m.Fields = f
+	if m.Dir == ServerToClient && c.list != nil && f.Key != "" {
+		c.list.Properties[f.Key] = f.Value
+	}
+}
+
+func decodeBPR(c *Conn, m *Message) {
+	a := m.Args
+	f := &PropertyFields{}
+	m.Fields = f
+	s := &c.sync
+	switch {
+	case len(a) >= 3 && isDigits(a[0]) && strings.Contains(a[1], "@"):
+		// MSNP5–9: BPR listVersion handle key {value}
+		f.ListVersion, f.Passport = a[0], a[1]
+		a = a[2:]
+	case len(a) >= 2 && isDigits(a[0]) && !strings.Contains(a[1], "@") && s.active && s.perList:
+		// Escargot's MSNP5–7 form: BPR listVersion key value (no handle).
+		f.ListVersion = a[0]
+		a = a[1:]
+		if s.last != nil {
+			f.Passport = s.last.Passport
+		}
+		m.Note("BPR without a handle inside an MSNP5-7 burst (Escargot form)")
+	case len(a) >= 2 && strings.Contains(a[0], "@"):
+		// MSNP10+ asynchronous: BPR handle key {value}
+		f.Passport = a[0]
+		a = a[1:]
+	default:
+		// MSNP8+ burst: BPR key {value}, for the preceding LST contact.
+		if s.active && s.last != nil {
+			f.Passport = s.last.Passport
+		} else if s.active {
+			m.Note("BPR before any LST in the burst: no contact to attach it to")
+		} else {
+			m.Note("BPR without a handle outside a sync burst")
+		}
+	}
+	f.Key, f.Value = splitKeyValue(m, a)
+	if f.Passport != "" && c.list != nil && f.Key != "" {
+		if s.active || c.list.byPassport[strings.ToLower(f.Passport)] != nil {
+			c.list.contact(f.Passport).Properties[f.Key] = f.Value
+		}
+	}
+}
+
+// LSGFields is a decoded LSG (group) line.
+type LSGFields struct {
+	GroupID     string `json:"group_id"`
+	Name        string `json:"name"`
+	ListVersion string `json:"list_version,omitempty"`
+	Index       int    `json:"index,omitempty"`
+	Total       int    `json:"total,omitempty"`
+}
+
+// Describe implements Fields.
+func (f *LSGFields) Describe() string {
+	return fmt.Sprintf("group %s %q", f.GroupID, f.Name)
+}
+
+func decodeLSG(c *Conn, m *Message) {
+	a := m.Args
+	if m.Dir == ClientToServer {
+		m.Meaning = "request the group list"
+		return
+	}
+	f := &LSGFields{}
+	switch {
+	case m.HasTrID && len(a) >= 5:
+		// MSNP7: LSG TrID version index total groupID name 0
+		f.ListVersion = a[0]
+		f.Index, _ = strconv.Atoi(a[1])
+		f.Total, _ = strconv.Atoi(a[2])
+		f.GroupID, f.Name = a[3], decodeText(m, a[4])
+	case len(a) == 3:
+		// MSNP8–9: LSG groupID name 0
+		f.GroupID, f.Name = a[0], decodeText(m, a[1])
+		if a[2] != "0" {
+			m.Note(fmt.Sprintf("trailing LSG flag is %q, expected 0", a[2]))
+		}
+	case len(a) == 2:
+		// MSNP10–12: LSG name groupID
+		f.Name, f.GroupID = decodeText(m, a[0]), a[1]
+	default:
+		m.Note(fmt.Sprintf("LSG with %d parameters matches no known form", len(a)))
+		return
+	}
+	m.Fields = f
+	if c.list == nil {
+		return
+	}
+	if _, dup := c.list.groupName(f.GroupID); dup {
+		m.Note("group id " + f.GroupID + " announced twice")
+	}
+	c.list.Groups = append(c.list.Groups, Group{ID: f.GroupID, Name: f.Name})
+	if c.sync.active {
+		c.sync.lsg++
+		if c.sync.hasCounts && c.sync.lsg > c.sync.expGroups {
+			m.Note(fmt.Sprintf("LSG beyond the %d groups announced by SYN", c.sync.expGroups))
+		}
+	}
+}
+
+// LSTFields is a decoded LST line. MSNP8+ lines fill ListMask/Lists;
+// MSNP2–7 lines (one per list membership) fill List/Index/Total.
+type LSTFields struct {
+	Passport  string   `json:"passport"`
+	Nickname  string   `json:"nickname"`
+	GUID      string   `json:"guid,omitempty"`
+	ListMask  ListMask `json:"list_mask"`
+	Lists     []string `json:"lists"`
+	Groups    []string `json:"groups"`
+	NetworkID int      `json:"network_id,omitempty"`
+	// MSNP2–7 form.
+	List        string `json:"list,omitempty"`
+	Index       int    `json:"index,omitempty"`
+	Total       int    `json:"total,omitempty"`
+	ListVersion string `json:"list_version,omitempty"`
+	// groupNames are the resolved names, for the transcript.
+	groupNames []string
+}
+
+// Describe implements Fields.
+func (f *LSTFields) Describe() string {
+	if f.Passport == "" {
+		return fmt.Sprintf("list %s is empty", f.List)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "contact %s %q lists=%s", f.Passport, f.Nickname, strings.Join(f.Lists, ","))
+	if f.List != "" {
+		fmt.Fprintf(&b, " (%s entry %d of %d)", f.List, f.Index, f.Total)
+	}
+	if len(f.groupNames) > 0 {
+		fmt.Fprintf(&b, " groups=[%s]", strings.Join(f.groupNames, ", "))
+	}
+	if f.GUID != "" {
+		fmt.Fprintf(&b, " guid=%s", f.GUID)
+	}
+	if f.NetworkID != 0 {
+		fmt.Fprintf(&b, " network=%d", f.NetworkID)
+	}
+	return b.String()
+}
+
+func decodeLST(c *Conn, m *Message) {
+	a := m.Args
+	if m.Dir == ClientToServer {
+		if len(a) > 0 {
+			m.Meaning = "request list " + a[0]
+		}
+		return
+	}
+	var f *LSTFields
+	switch {
+	case m.HasTrID:
+		f = decodeLSTPerList(m, a)
+	case len(a) > 0 && strings.HasPrefix(a[0], "N="):
+		f = decodeLSTKeyed(c, m, a)
+	default:
+		f = decodeLSTBitmask(m, a)
+	}
+	if f == nil {
+		return
+	}
+	f.Lists = f.ListMask.Lists()
+	m.Fields = f
+	c.addLST(m, f)
+}
+
+// decodeLSTPerList reads MSNP2–7: LST TrID list version index total
+// {handle friendly {groups}}.
+func decodeLSTPerList(m *Message, a []string) *LSTFields {
+	if len(a) < 4 {
+		m.Note("MSNP2-7 LST needs list, version, index and total")
+		return nil
+	}
+	f := &LSTFields{List: a[0], ListVersion: a[1], Groups: []string{}}
+	f.Index, _ = strconv.Atoi(a[2])
+	f.Total, _ = strconv.Atoi(a[3])
+	f.ListMask = listBit(a[0])
+	if f.ListMask == 0 {
+		m.Note("unknown list " + a[0])
+	}
+	if len(a) >= 6 {
+		f.Passport, f.Nickname = a[4], decodeText(m, a[5])
+	} else if f.Total != 0 {
+		m.Note("LST entry without handle and friendly name")
+	}
+	if len(a) >= 7 {
+		f.Groups = strings.Split(a[6], ",")
+		if a[0] != "FL" {
+			m.Note("group column on a list other than FL")
+		}
+	}
+	return f
+}
+
+// decodeLSTBitmask reads MSNP8–9: LST handle friendly listBits {groups}.
+func decodeLSTBitmask(m *Message, a []string) *LSTFields {
+	if len(a) < 3 {
+		m.Note("MSNP8-9 LST needs handle, friendly name and list bits")
+		return nil
+	}
+	bits, err := strconv.Atoi(a[2])
+	if err != nil {
+		m.Note("list bits " + a[2] + " are not a number")
+	}
+	f := &LSTFields{Passport: a[0], Nickname: decodeText(m, a[1]), ListMask: ListMask(bits), Groups: []string{}}
+	if len(a) >= 4 {
+		f.Groups = strings.Split(a[3], ",")
+	}
+	if len(a) > 4 {
+		m.Note("extra parameters after the group list")
+	}
+	return f
+}
+
+// decodeLSTKeyed reads MSNP10–12: fields by prefix (N=, F=, C=), then the
+// list bits, then (MSNP12) the network id, then group ids.
+func decodeLSTKeyed(c *Conn, m *Message, a []string) *LSTFields {
+	f := &LSTFields{Groups: []string{}}
+	i := 0
+	for ; i < len(a); i++ {
+		k, v, ok := strings.Cut(a[i], "=")
+		if !ok || len(k) != 1 {
+			break
+		}
+		switch k {
+		case "N":
+			f.Passport = v
+		case "F":
+			f.Nickname = decodeText(m, v)
+		case "C":
+			f.GUID = v
+		default:
+			m.Note("unknown LST field " + k + "=")
+		}
+	}
+	if f.Passport == "" {
+		m.Note("LST without N= handle")
+	}
+	if i >= len(a) || !isDigits(a[i]) {
+		m.Note("LST without list bits")
+		return f
+	}
+	bits, _ := strconv.Atoi(a[i])
+	f.ListMask = ListMask(bits)
+	rest := a[i+1:]
+	if len(rest) > 0 && c.lstHasNetworkID(f, rest) {
+		f.NetworkID, _ = strconv.Atoi(rest[0])
+		rest = rest[1:]
+	}
+	if len(rest) > 0 {
+		f.Groups = strings.Split(rest[0], ",")
+	}
+	if len(rest) > 1 {
+		m.Note("extra parameters after the group list")
+	}
+	return f
+}
+
+// lstHasNetworkID decides whether the token after the list bits is the
+// MSNP12 network id or a group list: by dialect when known, else by shape.
+func (c *Conn) lstHasNetworkID(f *LSTFields, rest []string) bool {
+	tok := rest[0]
+	if !isDigits(tok) {
+		return false // a GUID or a comma-separated group list
+	}
+	if v := c.dialect.version; v != 0 {
+		return v >= 12
+	}
+	switch {
+	case c.dialect.lo >= 12:
+		return true
+	case c.dialect.hi != 0 && c.dialect.hi <= 11:
+		return false
+	case len(rest) >= 2:
+		return true
+	case f.ListMask&ListFL == 0:
+		return true // groups only ever follow an FL contact
+	case c.abch == 1:
+		return true // with ABCH group ids are GUIDs, so a number is a network id
+	}
+	return false
+}
+
+// addLST folds a decoded LST line into the contact list.
+func (c *Conn) addLST(m *Message, f *LSTFields) {
+	l := c.list
+	s := &c.sync
+	if l == nil {
+		// An LST outside a captured SYN (the reply was missed): still
+		// rebuild what we can.
+		l = newContactList(c.Info.ID, "SYN")
+		c.list = l
+		m.Note("LST without a preceding SYN reply")
+	}
+	if s.active && s.perList {
+		c.checkPerListOrder(m, f)
+	}
+	if f.Passport == "" {
+		return
+	}
+	if s.active && !s.perList {
+		s.lst++
+		if s.hasCounts && s.lst > s.expContacts {
+			m.Note(fmt.Sprintf("LST beyond the %d contacts announced by SYN", s.expContacts))
+		}
+	}
+	ct := l.contact(f.Passport)
+	s.last = ct
+	if f.Nickname != "" && (ct.Nickname == "" || f.List == "" || f.List == "FL") {
+		ct.Nickname = f.Nickname
+	}
+	if f.GUID != "" {
+		ct.GUID = f.GUID
+	}
+	if f.NetworkID != 0 {
+		ct.NetworkID = f.NetworkID
+	}
+	ct.ListMask |= f.ListMask
+	ct.Lists = ct.ListMask.Lists()
+	if ct.ListMask&ListAL != 0 && ct.ListMask&ListBL != 0 {
+		p := fmt.Sprintf("%s is on both AL and BL", ct.Passport)
+		m.Note(p)
+		l.problem(p)
+	}
+	if len(f.Groups) > 0 && f.List == "" && f.ListMask&ListFL == 0 {
+		p := fmt.Sprintf("%s has a group column without the FL bit", ct.Passport)
+		m.Note(p)
+		l.problem(p)
+	}
+	for _, g := range f.Groups {
+		if g == "" {
+			continue
+		}
+		name, ok := l.groupName(g)
+		if !ok {
+			p := fmt.Sprintf("%s is in group %s, which no LSG announced", ct.Passport, g)
+			m.Note(p)
+			l.problem(p)
+			name = g
+		}
+		f.groupNames = append(f.groupNames, name)
+		if !contains(ct.GroupIDs, g) {
+			ct.GroupIDs = append(ct.GroupIDs, g)
+			ct.Groups = append(ct.Groups, name)
+		}
+	}
+}
+
+// checkPerListOrder checks the MSNP2–7 burst: lists in FL, AL, BL, RL
+// order, index running 1…total per list; the RL line with index == total
+// ends the burst.
+func (c *Conn) checkPerListOrder(m *Message, f *LSTFields) {
+	s := &c.sync
+	order := map[string]int{"FL": 0, "AL": 1, "BL": 2, "RL": 3}
+	if n := len(s.listOrder); n == 0 || s.listOrder[n-1] != f.List {
+		if n > 0 && order[f.List] < order[s.listOrder[n-1]] {
+			m.Note(fmt.Sprintf("list %s after %s: expected FL, AL, BL, RL order", f.List, s.listOrder[n-1]))
+		}
+		s.listOrder = append(s.listOrder, f.List)
+	}
+	want := s.perListIndex[f.List] + 1
+	if f.Total == 0 {
+		want = 0
+	}
+	if f.Index != want {
+		p := fmt.Sprintf("%s index %d, expected %d", f.List, f.Index, want)
+		m.Note(p)
+		c.list.problem(p)
+	}
+	s.perListIndex[f.List] = f.Index
+	if f.List == "RL" && f.Index == f.Total {
+		if f.Total == 0 {
+			s.perListIndex["RL"] = -1 // sent, and empty
+		}
+		c.endBurst(m)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
