@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/msnsniff/msnsniff/capture"
+	"github.com/msnsniff/msnsniff/dissect"
+	"github.com/msnsniff/msnsniff/reassembly"
+)
+
+// maxWarnings bounds the per-frame warnings printed per input; the rest
+// are counted in the summary so a damaged file cannot flood the terminal.
+const maxWarnings = 20
+
+// pipeline wires the stages: capture → reassembly → dissect → a sink.
+type pipeline struct {
+	opts   *options
+	sink   dissect.Sink
+	stderr io.Writer
+	// problems receives run-level findings (damaged files, warnings) so the
+	// chosen report can show them next to the traffic.
+	problems func(p problem)
+
+	asm   *reassembly.Assembler
+	conns map[int]*dissect.Conn
+	lists []listAt
+	badInputs int
+}
+
+// problem is a run-level finding about an input.
+type problem struct {
+	File   string
+	Offset int64
+	Frame  int
+	Msg    string
+	Fatal  bool
+}
+
+type listAt struct {
+	id   int
+	list *dissect.ContactList
+}
+
+func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, error) {
+	cfg, err := o.assembly()
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline{opts: o, sink: sink, stderr: stderr, conns: map[int]*dissect.Conn{}}
+	p.asm = reassembly.New(cfg, p)
+	return p, nil
+}
+
+// run analyses the inputs in order as one capture (connections may span
+// files) and flushes what is still open at the end.
+func (p *pipeline) run(names []string) {
+	var last time.Time
+	for _, name := range names {
+		if t := p.runFile(name); t.After(last) {
+			last = t
+		}
+	}
+	p.asm.Flush(last)
+}
+
+func (p *pipeline) report(pr problem) {
+	if pr.Fatal {
+		fmt.Fprintf(p.stderr, "msnsniff: %s\n", pr.Msg)
+	} else {
+		fmt.Fprintf(p.stderr, "msnsniff: warning: %s\n", pr.Msg)
+	}
+	if p.problems != nil {
+		p.problems(pr)
+	}
+}
+
+// runFile feeds one input to the assembler and returns its last timestamp.
+func (p *pipeline) runFile(name string) time.Time {
+	var last time.Time
+	r, err := capture.Open(name)
+	if err != nil {
+		p.badInputs++
+		p.report(problem{File: name, Msg: err.Error(), Fatal: true})
+		return last
+	}
+	defer r.Close()
+	warnings := 0
+	r.OnWarning = func(w capture.Warning) {
+		warnings++
+		if warnings <= maxWarnings {
+			p.report(problem{File: w.File, Offset: w.Offset, Frame: w.Frame,
+				Msg: fmt.Sprintf("%s: frame %d (offset %d): %s", w.File, w.Frame, w.Offset, w.Msg)})
+		}
+	}
+	var seg reassembly.Segment
+	for {
+		s, err := r.Next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.badInputs++
+				pr := problem{File: name, Msg: err.Error(), Fatal: true}
+				var fe *capture.FormatError
+				if errors.As(err, &fe) {
+					pr.Offset = fe.Offset
+				}
+				p.report(pr)
+			}
+			break
+		}
+		seg = reassembly.Segment{
+			Timestamp: s.Timestamp, Src: s.Src, Dst: s.Dst, Seq: s.Seq,
+			SYN: s.Flags&capture.SYN != 0, FIN: s.Flags&capture.FIN != 0, RST: s.Flags&capture.RST != 0,
+			Payload: s.Payload,
+		}
+		p.asm.Add(&seg)
+		last = s.Timestamp
+	}
+	if warnings > maxWarnings {
+		fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, warnings-maxWarnings)
+	}
+	return last
+}
+
+// contactLists returns the rebuilt lists in connection order.
+func (p *pipeline) contactLists() []*dissect.ContactList {
+	sort.Slice(p.lists, func(i, j int) bool { return p.lists[i].id < p.lists[j].id })
+	out := make([]*dissect.ContactList, len(p.lists))
+	for i, l := range p.lists {
+		out[i] = l.list
+	}
+	return out
+}
+
+// connID is the stable, human-friendly id of a connection.
+func connID(n int) string { return "c" + strconv.Itoa(n) }
+
+func dir(d reassembly.Dir) dissect.Dir {
+	if d == reassembly.ClientToServer {
+		return dissect.ClientToServer
+	}
+	return dissect.ServerToClient
+}
+
+// Open implements reassembly.Handler.
+func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) {
+	info := dissect.ConnInfo{
+		ID: connID(c.ID), Client: c.Client.String(), Server: c.Server.String(),
+		Start: c.Start, MidStream: c.MidStream,
+	}
+	p.conns[c.ID] = dissect.NewConn(info, p.opts.limits(), p.sink)
+}
+
+// Data implements reassembly.Handler.
+func (p *pipeline) Data(c *reassembly.Conn, d reassembly.Dir, ts time.Time, data []byte) {
+	if dc := p.conns[c.ID]; dc != nil {
+		dc.Data(dir(d), ts, data)
+	}
+}
+
+// Gap implements reassembly.Handler.
+func (p *pipeline) Gap(c *reassembly.Conn, d reassembly.Dir, ts time.Time, missing int) {
+	if dc := p.conns[c.ID]; dc != nil {
+		dc.Gap(dir(d), ts, missing)
+	}
+}
+
+// End implements reassembly.Handler.
+func (p *pipeline) End(c *reassembly.Conn, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
+	if dc := p.conns[c.ID]; dc != nil {
+		dc.End(dir(d), ts, why.String())
+	}
+}
+
+// Close implements reassembly.Handler.
+func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) {
+	dc := p.conns[c.ID]
+	if dc == nil {
+		return
+	}
+	if l := dc.ContactList(); l != nil {
+		p.lists = append(p.lists, listAt{id: c.ID, list: l})
+	}
+	delete(p.conns, c.ID)
+}

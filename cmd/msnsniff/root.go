@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msnsniff/msnsniff/dissect"
+	"github.com/msnsniff/msnsniff/reassembly"
+)
+
+// options are the flags every analysing command shares.
+type options struct {
+	ports          []uint
+	maxLine        int
+	maxPayload     int
+	maxBufConn     int
+	maxBufTotal    int
+	maxConns       int
+	maxInputErrors int
+}
+
+func (o *options) limits() dissect.Limits {
+	return dissect.Limits{MaxLine: o.maxLine, MaxPayload: o.maxPayload}
+}
+
+func (o *options) assembly() (reassembly.Config, error) {
+	cfg := reassembly.Config{
+		MaxBufferedPerConn: o.maxBufConn,
+		MaxBufferedTotal:   o.maxBufTotal,
+		MaxConns:           o.maxConns,
+	}
+	for _, p := range o.ports {
+		if p == 0 || p > 65535 {
+			return cfg, fmt.Errorf("--port %d: not a TCP port", p)
+		}
+		cfg.Ports = append(cfg.Ports, uint16(p))
+	}
+	return cfg, nil
+}
+
+func newRootCmd() *cobra.Command {
+	o := &options{}
+	root := &cobra.Command{
+		Use:   "msnsniff",
+		Short: "Dissect MSN Messenger (MSNP) traffic from packet captures",
+		Long: `msnsniff reads pcap and pcapng captures (plain or gzip-compressed), rebuilds
+the TCP streams to the MSNP ports, frames every MSNP command of MSNP2-MSNP18,
+decodes the contact-list synchronisation in full, and reports it as an
+annotated transcript, a JSON event stream or the rebuilt contact lists.`,
+		Version:       version(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.UintSliceVar(&o.ports, "port", []uint{1863}, "MSNP server port (repeatable)")
+	pf.IntVar(&o.maxLine, "max-line", dissect.DefaultLimits.MaxLine, "longest MSNP command line accepted, in bytes")
+	pf.IntVar(&o.maxPayload, "max-payload", dissect.DefaultLimits.MaxPayload, "largest MSNP payload accepted, in bytes")
+	pf.IntVar(&o.maxBufConn, "max-buffer-conn", 4<<20, "out-of-order bytes buffered per connection before a gap is declared")
+	pf.IntVar(&o.maxBufTotal, "max-buffer-total", 256<<20, "out-of-order bytes buffered across all connections")
+	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
+	root.AddCommand(newReadCmd(o), newContactsCmd(o))
+	return root
+}
+
+// version reports the module version and VCS revision the binary was
+// built from.
+func version() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " (" + s.Value[:12] + ")"
+		}
+	}
+	return v + " " + info.GoVersion
+}

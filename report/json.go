@@ -1,0 +1,140 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/msnsniff/msnsniff/dissect"
+)
+
+// JSONTimeLayout is RFC 3339 in UTC with microseconds, as every JSON
+// record's "ts" is written.
+const JSONTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// jsonEvent is the NDJSON record of a gap, a skip or a stream end.
+type jsonEvent struct {
+	Type   string `json:"type"`
+	Conn   string `json:"conn"`
+	TS     string `json:"ts"`
+	Client string `json:"client"`
+	Server string `json:"server"`
+	Dir    string `json:"dir"`
+	Bytes  int    `json:"bytes,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Offset int64  `json:"offset"`
+}
+
+// jsonMessage is the NDJSON record of a message; trid is null when the
+// line has none, args is always an array.
+type jsonMessage struct {
+	Type           string         `json:"type"`
+	Conn           string         `json:"conn"`
+	TS             string         `json:"ts"`
+	Client         string         `json:"client"`
+	Server         string         `json:"server"`
+	Dir            string         `json:"dir"`
+	Cmd            string         `json:"cmd"`
+	TrID           *uint32        `json:"trid"`
+	Args           []string       `json:"args"`
+	PayloadLen     *int           `json:"payload_len,omitempty"`
+	PayloadMissing int            `json:"payload_missing,omitempty"`
+	Fields         dissect.Fields `json:"fields,omitempty"`
+	Meaning        string         `json:"meaning,omitempty"`
+	Notes          []string       `json:"notes,omitempty"`
+	Offset         int64          `json:"offset"`
+}
+
+// JSONStream writes one JSON object per event per line (NDJSON), in the
+// order events happen, flushing after every record when asked to so that
+// consumers such as jq see records as they are produced.
+type JSONStream struct {
+	w       *bufio.Writer
+	enc     *json.Encoder
+	flushEv bool
+	err     error
+}
+
+// NewJSONStream returns a JSONStream writing to w. With flushEach, every
+// record is flushed at once (live use); otherwise call Flush at the end.
+func NewJSONStream(w io.Writer, flushEach bool) *JSONStream {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &JSONStream{w: bw, enc: enc, flushEv: flushEach}
+}
+
+// FormatTime renders a timestamp as the JSON records do.
+func FormatTime(t time.Time) string { return t.UTC().Format(JSONTimeLayout) }
+
+// Event implements dissect.Sink.
+func (j *JSONStream) Event(ev *dissect.Event) {
+	if j.err != nil {
+		return
+	}
+	var rec any
+	if ev.Kind == dissect.KindMessage {
+		m := ev.Message
+		r := &jsonMessage{
+			Type: "message", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
+			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
+			Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
+			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Offset: m.Offset,
+		}
+		if r.Args == nil {
+			r.Args = []string{}
+		}
+		if m.HasTrID {
+			id := m.TrID
+			r.TrID = &id
+		}
+		if m.HasPayload {
+			n := m.PayloadLen
+			r.PayloadLen = &n
+		}
+		rec = r
+	} else {
+		rec = &jsonEvent{
+			Type: ev.Kind.String(), Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
+			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
+			Bytes: ev.Bytes, Reason: ev.Reason, Offset: ev.Offset,
+		}
+	}
+	if j.err = j.enc.Encode(rec); j.err == nil && j.flushEv {
+		j.err = j.w.Flush()
+	}
+}
+
+// Flush writes buffered records and returns the first write error.
+func (j *JSONStream) Flush() error {
+	if j.err != nil {
+		return j.err
+	}
+	return j.w.Flush()
+}
+
+// jsonProblem is the NDJSON record of a run-level finding about an input.
+type jsonProblem struct {
+	Type    string `json:"type"`
+	File    string `json:"file"`
+	Offset  int64  `json:"offset"`
+	Frame   int    `json:"frame,omitempty"`
+	Fatal   bool   `json:"fatal"`
+	Message string `json:"message"`
+}
+
+// Problem writes a run-level finding about an input as a record of type
+// "input_error" (the rest of that input was not read) or "input_warning".
+func (j *JSONStream) Problem(file string, offset int64, frame int, msg string, fatal bool) {
+	if j.err != nil {
+		return
+	}
+	typ := "input_warning"
+	if fatal {
+		typ = "input_error"
+	}
+	if j.err = j.enc.Encode(&jsonProblem{Type: typ, File: file, Offset: offset, Frame: frame, Fatal: fatal, Message: msg}); j.err == nil && j.flushEv {
+		j.err = j.w.Flush()
+	}
+}

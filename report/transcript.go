@@ -1,0 +1,142 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/msnsniff/msnsniff/dissect"
+)
+
+// TimeLayout is the transcript's timestamp format (UTC, microseconds).
+const TimeLayout = "2006-01-02 15:04:05.000000"
+
+// Transcript writes an annotated, human-readable transcript: one entry per
+// message with its time, connection, direction, raw line and decoded
+// meaning; gaps, skipped bytes and stream ends inline where they happen.
+type Transcript struct {
+	w    *bufio.Writer
+	seen map[string]bool
+	err  error
+}
+
+// NewTranscript returns a Transcript writing to w. Call Flush at the end.
+func NewTranscript(w io.Writer) *Transcript {
+	return &Transcript{w: bufio.NewWriterSize(w, 64<<10), seen: map[string]bool{}}
+}
+
+// Event implements dissect.Sink.
+func (t *Transcript) Event(ev *dissect.Event) {
+	if t.err != nil {
+		return
+	}
+	id := ev.Conn.ID
+	if !t.seen[id] {
+		t.seen[id] = true
+		mid := ""
+		if ev.Conn.MidStream {
+			mid = " (capture starts mid-connection)"
+		}
+		t.printf("# %s  %s -> %s%s\n", id, ev.Conn.Client, ev.Conn.Server, mid)
+	}
+	prefix := fmt.Sprintf("%s %-4s %s ", ev.Time.UTC().Format(TimeLayout), id, ev.Dir.Arrow())
+	switch ev.Kind {
+	case dissect.KindMessage:
+		t.message(prefix, ev.Message)
+	case dissect.KindGap:
+		t.printf("%s[gap: %d bytes missing from the capture]\n", prefix, ev.Bytes)
+	case dissect.KindSkip:
+		t.printf("%s[skipped %d bytes: %s]\n", prefix, ev.Bytes, ev.Reason)
+	case dissect.KindEnd:
+		t.printf("%s[stream ends: %s]\n", prefix, ev.Reason)
+	}
+}
+
+const indent = "      "
+
+func (t *Transcript) message(prefix string, m *dissect.Message) {
+	line := printable(m.Line)
+	if m.HasPayload {
+		line += "  " + payloadSummary(m)
+	}
+	t.printf("%s%s\n", prefix, line)
+	if m.Fields != nil {
+		t.printf("%s= %s\n", indent, m.Fields.Describe())
+	} else if m.Meaning != "" {
+		t.printf("%s= %s\n", indent, m.Meaning)
+	}
+	for _, n := range m.Notes {
+		t.printf("%s! %s\n", indent, n)
+	}
+}
+
+// payloadSummary describes a payload by size and content type instead of
+// printing it.
+func payloadSummary(m *dissect.Message) string {
+	var parts []string
+	parts = append(parts, strconv.Itoa(len(m.Payload))+" B")
+	if ct := contentType(m); ct != "" {
+		parts = append(parts, ct)
+	}
+	if m.PayloadMissing > 0 {
+		parts = append(parts, fmt.Sprintf("%d B missing", m.PayloadMissing))
+	}
+	return "[payload " + strings.Join(parts, ", ") + "]"
+}
+
+// contentType names what a payload is: the MIME type of a MSG, or the
+// root element of an XML payload.
+func contentType(m *dissect.Message) string {
+	if f, ok := m.Fields.(*dissect.MSGFields); ok && f.ContentType != "" {
+		return f.ContentType
+	}
+	p := m.Payload
+	if len(p) > 0 && p[0] == '<' {
+		end := strings.IndexAny(string(p[:min(len(p), 64)]), " >/")
+		if end > 1 {
+			return "XML <" + string(p[1:end]) + ">"
+		}
+	}
+	return ""
+}
+
+// printable escapes control characters and invalid UTF-8 so that hostile
+// bytes cannot drive the terminal.
+func printable(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
+}
+
+func (t *Transcript) printf(format string, a ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, a...)
+	}
+}
+
+// Flush writes buffered output and returns the first write error.
+func (t *Transcript) Flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	return t.w.Flush()
+}
+
+// Problem prints a run-level finding about an input (a damaged capture, a
+// frame that could not be decoded) where it happened in the transcript.
+func (t *Transcript) Problem(msg string) {
+	t.printf("# ! %s\n", printable(msg))
+}
