@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,3 +76,5 @@ func summary(msgs []*Message) []string {
 	}
 	return out
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -691,6 +691,9 @@ func decodeLSTKeyed(c *Conn, m *Message, a []string) *LSTFields {
 	if len(rest) > 0 && c.lstHasNetworkID(f, rest) {
 		f.NetworkID, _ = strconv.Atoi(rest[0])
 		rest = rest[1:]
+		if c.dialect.version == 0 {
+			c.dialect.atLeast(12) // the network-id column exists only in MSNP12
+		}
 	}
 	if len(rest) > 0 {
 		f.Groups = strings.Split(rest[0], ",")
