@@ -270,6 +270,7 @@ func (f *framer) readLine() bool {
 	if terminated {
 		consumed++
 	}
+	m.WireLen = consumed
 	f.consume(consumed)
 	if kind == noPayload {
 		f.host.finish(f.dir, m, ts)

@@ -31,6 +31,9 @@ type Message struct {
 	Meaning string
 	// Offset is the stream offset of the first byte of the line.
 	Offset int64
+	// WireLen is the number of stream bytes the line took, terminator
+	// included (payload bytes not counted).
+	WireLen int
 }
 
 // Note records an anomaly on the message.
