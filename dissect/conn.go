@@ -25,6 +25,8 @@ type Conn struct {
 
 	sync syncState
 	list *ContactList
+	// pendingADL holds client ADL/RML commands until the server answers.
+	pendingADL map[uint32]pendingList
 
 	ended [2]bool
 }
@@ -207,7 +209,12 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if cmd != nil && cmd.Decode != nil {
 		c.decode(cmd, m)
 	}
-	if m.Meaning == "" && cmd != nil {
+	switch {
+	case m.Meaning != "":
+		// The decoder said it best.
+	case m.Fields != nil:
+		m.Meaning = m.Fields.Describe()
+	case cmd != nil:
 		m.Meaning = cmd.Summary
 	}
 	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})

@@ -356,8 +356,14 @@ type mlDoc struct {
 
 func decodeADL(c *Conn, m *Message) {
 	if !m.HasPayload {
-		if len(m.Args) > 0 && m.Args[0] == "OK" {
+		if len(m.Args) > 0 && m.Args[0] == "OK" && m.Dir == ServerToClient {
 			m.Meaning = "list change accepted"
+			if p, ok := c.pendingADL[m.TrID]; ok {
+				delete(c.pendingADL, m.TrID)
+				c.applyADL(p.cmd, p.fields)
+			} else {
+				m.Note("no ADL/RML with this TrID was seen")
+			}
 		}
 		return
 	}
@@ -380,16 +386,42 @@ func decodeADL(c *Conn, m *Message) {
 		}
 	}
 	m.Fields = f
-	if m.Cmd == "ADL" && m.Dir == ClientToServer && f.Initial && c.list == nil {
+	if m.Cmd == "ADL" && f.Initial && m.Dir == ClientToServer && c.list == nil {
 		c.list = newContactList(c.Info.ID, "ADL")
 		c.list.Complete = true
 	}
+	if m.Dir == ServerToClient {
+		// Someone added or removed you: the server's word is final.
+		c.applyADL(m.Cmd, f)
+		return
+	}
+	// The client's change takes effect only when the server accepts it.
+	if c.pendingADL == nil {
+		c.pendingADL = map[uint32]pendingList{}
+	}
+	if len(c.pendingADL) < maxPendingADL {
+		c.pendingADL[m.TrID] = pendingList{cmd: m.Cmd, fields: f}
+	}
+}
+
+// maxPendingADL bounds the unanswered ADL/RML commands remembered per
+// connection, so a client that is never answered cannot grow memory.
+const maxPendingADL = 256
+
+// pendingList is a client ADL/RML waiting for the server's OK.
+type pendingList struct {
+	cmd    string
+	fields *ADLFields
+}
+
+// applyADL folds an accepted ADL/RML into the contact list.
+func (c *Conn) applyADL(cmd string, f *ADLFields) {
 	if c.list == nil || c.list.Source != "ADL" {
 		return
 	}
 	for _, ac := range f.Contacts {
 		ct := c.list.contact(ac.Passport)
-		if m.Cmd == "RML" {
+		if cmd == "RML" {
 			ct.ListMask &^= ac.ListMask
 		} else {
 			ct.ListMask |= ac.ListMask
@@ -419,6 +451,12 @@ func decodeError(c *Conn, m *Message) {
 	code, _ := strconv.Atoi(m.Cmd)
 	f := &ErrorFields{Code: code, Meaning: ErrorMeaning(code)}
 	m.Fields = f
+	if p, ok := c.pendingADL[m.TrID]; ok && m.HasTrID {
+		delete(c.pendingADL, m.TrID)
+		if c.list != nil {
+			c.list.problem(fmt.Sprintf("%s %d rejected with error %d (%s)", p.cmd, m.TrID, code, f.Meaning))
+		}
+	}
 }
 
 // ErrorMeaning names an MSNP error code (errors.md).

@@ -68,9 +68,9 @@ func TestFraming(t *testing.T) {
 			name: "MSNP13 error with payload",
 			steps: []step{
 				c2s("VER 1 MSNP15\r\n"), s2c("VER 1 MSNP15\r\n"),
-				s2c("241 11 10\r\n<ml></ml>XADL 0 OK\r\n"),
+				s2c("241 11 10\r\n<ml></ml>XSBS 0 null\r\n"),
 			},
-			want: []string{"c2s VER #1", "s2c VER #1", "s2c 241 #11 [10]", "s2c ADL #0"},
+			want: []string{"c2s VER #1", "s2c VER #1", "s2c 241 #11 [10]", "s2c SBS #0"},
 		},
 		{
 			name: "pre-MSNP13 error with a numeric second parameter followed by a command",

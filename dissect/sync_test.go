@@ -13,7 +13,6 @@ func profileMsg(body string) string {
 	return "MSG Hotmail Hotmail " + strconv.Itoa(len(body)) + "\r\n" + body
 }
 
-
 var msnp8Session = []step{
 	c2s(crlf("VER 4 MSNP8 CVR0")),
 	s2c(crlf("VER 4 MSNP8")),

@@ -100,6 +100,12 @@ func writeOneList(w io.Writer, l *dissect.ContactList) error {
 		}
 		fmt.Fprintf(&b, "  SYN announced %d contacts and %d groups; %d contacts and %d groups seen (%s)\n",
 			*l.ExpectedContacts, *l.ExpectedGroups, len(l.Contacts), len(l.Groups), state)
+	case l.Source == "SYN":
+		state := "complete"
+		if !l.Complete {
+			state = "INCOMPLETE"
+		}
+		fmt.Fprintf(&b, "  %d contacts and %d groups seen (burst %s)\n", len(l.Contacts), len(l.Groups), state)
 	default:
 		fmt.Fprintf(&b, "  %d contacts and %d groups seen\n", len(l.Contacts), len(l.Groups))
 	}

@@ -64,10 +64,8 @@ func (t *Transcript) message(prefix string, m *dissect.Message) {
 		line += "  " + payloadSummary(m)
 	}
 	t.printf("%s%s\n", prefix, line)
-	if m.Fields != nil {
-		t.printf("%s= %s\n", indent, m.Fields.Describe())
-	} else if m.Meaning != "" {
-		t.printf("%s= %s\n", indent, m.Meaning)
+	if m.Meaning != "" {
+		t.printf("%s= %s\n", indent, printable(m.Meaning))
 	}
 	for _, n := range m.Notes {
 		t.printf("%s! %s\n", indent, n)

@@ -26,9 +26,9 @@ type pipeline struct {
 	// chosen report can show them next to the traffic.
 	problems func(p problem)
 
-	asm   *reassembly.Assembler
-	conns map[int]*dissect.Conn
-	lists []listAt
+	asm       *reassembly.Assembler
+	conns     map[int]*dissect.Conn
+	lists     []listAt
 	badInputs int
 }
 
