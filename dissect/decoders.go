@@ -33,6 +33,14 @@ func decodeVER(c *Conn, m *Message) {
 		m.Meaning = "client offers " + strings.Join(m.Args, " ")
 		return
 	}
+	if len(m.Args) > 0 && m.Args[0] == "0" {
+		// Negotiation failed; some servers list what they do speak.
+		m.Meaning = "server supports none of the offered dialects"
+		if len(m.Args) > 1 {
+			m.Meaning += " (it speaks " + strings.Join(m.Args[1:], " ") + ")"
+		}
+		return
+	}
 	for _, a := range m.Args {
 		if v, ok := parseDialect(a); ok {
 			c.setVersion(v)
@@ -42,10 +50,6 @@ func decodeVER(c *Conn, m *Message) {
 			}
 			return
 		}
-	}
-	if len(m.Args) > 0 && m.Args[0] == "0" {
-		m.Meaning = "server supports none of the offered dialects"
-		return
 	}
 	m.Note("server VER names no dialect")
 }
