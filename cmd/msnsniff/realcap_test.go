@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msnsniff/msnsniff/dissect"
+	"github.com/msnsniff/msnsniff/internal/capgen"
+)
+
+// analysis is what one in-process run of the pipeline produced.
+type analysis struct {
+	// messages per connection (keyed by client address), rendered compactly.
+	messages map[string][]string
+	events   []*dissect.Event
+	lists    []*dissect.ContactList
+	stderr   string
+	bad      int
+}
+
+// analyse runs the whole pipeline in-process on capture files.
+func analyse(t testing.TB, names ...string) *analysis {
+	t.Helper()
+	a := &analysis{messages: map[string][]string{}}
+	var stderr bytes.Buffer
+	sink := dissect.SinkFunc(func(ev *dissect.Event) {
+		a.events = append(a.events, ev)
+		if ev.Kind == dissect.KindMessage {
+			m := ev.Message
+			s := fmt.Sprintf("%s %s %d/%v %q [%d]%x", ev.Dir, m.Cmd, m.TrID, m.HasTrID, m.Args, m.PayloadMissing, m.Payload)
+			a.messages[ev.Conn.Client] = append(a.messages[ev.Conn.Client], s)
+		}
+	})
+	o := &options{ports: []uint{1863}}
+	p, err := newPipeline(o, sink, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.run(names)
+	a.lists, a.stderr, a.bad = p.contactLists(), stderr.String(), p.badInputs
+	return a
+}
+
+func listsJSON(t testing.TB, lists []*dissect.ContactList) string {
+	b, err := json.Marshal(lists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// explained are the anomalies the real captures are known to contain; each
+// is a true statement about the traffic, not a dissector failure.
+var explained = []*regexp.Regexp{
+	regexp.MustCompile(`^text is not valid UTF-8; read as Latin-1$`),          // hc9725: a binary friendly name in USR OK
+	regexp.MustCompile(`^trailing space after the last parameter$`),          // Escargot: LST of a contact in no group
+	regexp.MustCompile(`has a group column without the FL bit$`),             // Escargot sends groups on non-FL contacts
+	regexp.MustCompile(`^(FQY|SBP|GTC) (does not exist before|was removed after) MSNP`), // the peer client's scripted misuse
+}
+
+// TestRealCapturesNoUnexplainedAnomalies: every real capture dissects
+// without gaps, skipped bytes, input errors or unexplained notes.
+func TestRealCapturesNoUnexplainedAnomalies(t *testing.T) {
+	shared := sharedDir(t)
+	files, _ := filepath.Glob(filepath.Join(shared, "pcaps", "*.pcap"))
+	peer, _ := filepath.Glob(filepath.Join(shared, "peer", "*.pcap"))
+	files = append(files, peer...)
+	if len(files) < 4 {
+		t.Fatalf("only %d real captures found", len(files))
+	}
+	for _, f := range files {
+		a := analyse(t, f)
+		if a.bad != 0 || a.stderr != "" {
+			t.Errorf("%s: input errors: %s", filepath.Base(f), a.stderr)
+		}
+		msgs := 0
+		for _, ev := range a.events {
+			switch ev.Kind {
+			case dissect.KindGap, dissect.KindSkip:
+				t.Errorf("%s: %s %s %d bytes (%s)", filepath.Base(f), ev.Conn.ID, ev.Kind, ev.Bytes, ev.Reason)
+			case dissect.KindMessage:
+				msgs++
+				for _, n := range ev.Message.Notes {
+					if !matchesAny(n) {
+						t.Errorf("%s: %s %q: unexplained note %q", filepath.Base(f), ev.Conn.ID, ev.Message.Line, n)
+					}
+				}
+				if ev.Message.Cmd != "" && dissect.Lookup(ev.Message.Cmd) == nil && !isNumeric(ev.Message.Cmd) {
+					t.Errorf("%s: unknown command %q", filepath.Base(f), ev.Message.Line)
+				}
+			}
+		}
+		if msgs == 0 {
+			t.Errorf("%s: no messages", filepath.Base(f))
+		}
+	}
+}
+
+func matchesAny(note string) bool {
+	for _, re := range explained {
+		if re.MatchString(note) {
+			return true
+		}
+	}
+	return false
+}
+
+func isNumeric(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
+// TestRealMSNP8Contacts: the 2011 MSNP8 capture holds two logins of one
+// user, each with a full burst of 12 contacts in 3 groups.
+func TestRealMSNP8Contacts(t *testing.T) {
+	shared := sharedDir(t)
+	a := analyse(t, filepath.Join(shared, "pcaps", "hc9725-my_etherdump__pcap__msn.pcap"))
+	if len(a.lists) != 2 {
+		t.Fatalf("%d contact lists, want 2", len(a.lists))
+	}
+	for _, l := range a.lists {
+		if l.Protocol != "MSNP8" || !l.Complete || len(l.Contacts) != 12 || len(l.Groups) != 3 || len(l.Problems) != 0 {
+			t.Errorf("%s: %s complete=%v contacts=%d groups=%d problems=%q", l.Conn, l.Protocol, l.Complete, len(l.Contacts), len(l.Groups), l.Problems)
+		}
+		if l.GTC != "A" || l.BLP != "BL" || *l.ExpectedContacts != 12 || *l.ExpectedGroups != 3 {
+			t.Errorf("%s: gtc %q blp %q expected %d/%d", l.Conn, l.GTC, l.BLP, *l.ExpectedContacts, *l.ExpectedGroups)
+		}
+		// Group membership and lists, as counts (the names are real
+		// people's and stay out of the code).
+		perGroup := map[string]int{}
+		perLists := map[string]int{}
+		for _, c := range l.Contacts {
+			if len(c.Groups) != 1 {
+				t.Errorf("%s: contact in %d groups", l.Conn, len(c.Groups))
+			}
+			for i, g := range c.Groups {
+				if g == c.GroupIDs[i] {
+					t.Errorf("%s: group %s not resolved to a name", l.Conn, g)
+				}
+				perGroup[c.GroupIDs[i]]++
+			}
+			perLists[strings.Join(c.Lists, ",")]++
+		}
+		if fmt.Sprint(perGroup) != "map[0:7 1:2 2:3]" || fmt.Sprint(perLists) != "map[FL,AL:5 FL,AL,RL:7]" {
+			t.Errorf("%s: per group %v, per lists %v", l.Conn, perGroup, perLists)
+		}
+	}
+}
+
+// streamsOf rebuilds, from a capture, each connection's bytes in the order
+// they were delivered, as scripted conversations that capgen can re-cut.
+func streamsOf(t testing.TB, name string) []*capgen.Conversation {
+	t.Helper()
+	type conv struct {
+		c     *capgen.Conversation
+		first time.Time
+	}
+	convs := map[string]*conv{}
+	var order []string
+	sink := dissect.SinkFunc(func(*dissect.Event) {})
+	o := &options{ports: []uint{1863}}
+	p, err := newPipeline(o, sink, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{pipeline: p, data: func(client, server string, start time.Time, c2s bool, b []byte) {
+		cv := convs[client]
+		if cv == nil {
+			cv = &conv{c: &capgen.Conversation{Client: mustAddrPort(client), Server: mustAddrPort(server), Start: start, Handshake: true, Close: true, Step: time.Millisecond}}
+			convs[client] = cv
+			order = append(order, client)
+		}
+		if c2s {
+			cv.c.ClientSends(b)
+		} else {
+			cv.c.ServerSends(b)
+		}
+	}}
+	p.asm = newAssemblerFor(t, o, rec)
+	p.run([]string{name})
+	var out []*capgen.Conversation
+	for _, k := range order {
+		out = append(out, convs[k].c)
+	}
+	return out
+}
+
+// TestRecutCapturesGiveTheSameResult: the real MSNP8 capture and the
+// bundled MSNP8 visit, re-cut into tiny segments, reordered, duplicated
+// and overlapped, in every container format and on every link type, give
+// exactly the messages and contact lists of the original.
+func TestRecutCapturesGiveTheSameResult(t *testing.T) {
+	sources := []string{filepath.Join(pcaps, "msnp8-visit.pcap")}
+	if dir := os.Getenv("MSNSNIFF_SHARED"); dir != "" || dirExists(filepath.Join("..", "..", "..", "shared", "pcaps")) {
+		sources = append(sources, filepath.Join(sharedDirNoSkip(), "pcaps", "hc9725-my_etherdump__pcap__msn.pcap"))
+	}
+	formats := []capgen.Format{capgen.PCAP, capgen.PCAPNano, capgen.PCAPBigEndian, capgen.PCAPNG}
+	links := []capgen.Link{capgen.Ethernet, capgen.VLAN, capgen.QinQ, capgen.SLL, capgen.SLL2, capgen.RawIP, capgen.Null, capgen.Loop}
+	for _, src := range sources {
+		want := analyse(t, src)
+		convs := streamsOf(t, src)
+		for i, f := range formats {
+			for j, l := range links {
+				opts := capgen.Options{MaxSegment: 1 + (i*len(links)+j)%9, RandomSegments: true, Seed: int64(i*31 + j),
+					Reorder: 0.4, Duplicate: 0.3, Overlap: 0.3}
+				var all [][]capgen.Packet
+				for k, c := range convs {
+					o := opts
+					o.Seed += int64(k)
+					all = append(all, c.Packets(o))
+				}
+				var buf bytes.Buffer
+				if err := capgen.Write(&buf, f, l, capgen.Interleave(all...)); err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), "recut")
+				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				got := analyse(t, path)
+				name := fmt.Sprintf("%s/%s/%s", filepath.Base(src), f, l)
+				if got.bad != 0 {
+					t.Errorf("%s: input errors %s", name, got.stderr)
+				}
+				compareMessages(t, name, want.messages, got.messages)
+				if listsJSONNoVersion(t, got.lists) != listsJSONNoVersion(t, want.lists) {
+					t.Errorf("%s: contact lists differ", name)
+				}
+			}
+		}
+	}
+}
+
+func compareMessages(t *testing.T, name string, want, got map[string][]string) {
+	t.Helper()
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(got) != len(want) {
+		t.Errorf("%s: %d connections, want %d", name, len(got), len(want))
+	}
+	for _, k := range keys {
+		w, g := want[k], got[k]
+		if len(w) != len(g) {
+			t.Errorf("%s %s: %d messages, want %d", name, k, len(g), len(w))
+		}
+		for i := 0; i < len(w) && i < len(g); i++ {
+			if w[i] != g[i] {
+				t.Errorf("%s %s: message %d\n got %.200s\nwant %.200s", name, k, i, g[i], w[i])
+				break
+			}
+		}
+	}
+}
+
+// listsJSONNoVersion renders lists without their connection ids, which
+// depend only on the order connections appear.
+func listsJSONNoVersion(t testing.TB, lists []*dissect.ContactList) string {
+	var parts []string
+	for _, l := range lists {
+		c := *l
+		c.Conn = ""
+		parts = append(parts, listsJSON(t, []*dissect.ContactList{&c}))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func sharedDirNoSkip() string {
+	if d := os.Getenv("MSNSNIFF_SHARED"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "shared")
+}
+
+// peerTruth is the part of a *.truth.json file the tests use.
+type peerTruth struct {
+	Protocol string `json:"protocol"`
+	Before   struct {
+		Users []struct {
+			Email  string `json:"email"`
+			BLP    string `json:"BLP_as_sent_by_SYN"`
+			GTC    string `json:"GTC_as_sent_by_SYN"`
+			Groups []struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"groups"`
+			Contacts []struct {
+				Passport string   `json:"passport"`
+				GUID     string   `json:"guid"`
+				Nickname string   `json:"nickname_stored"`
+				Mask     int      `json:"list_bitmask"`
+				Groups   []string `json:"groups"`
+			} `json:"contacts"`
+		} `json:"users"`
+	} `json:"before"`
+}
+
+// TestPeerCapturesMatchTheServerDatabase: for the Escargot captures of
+// MSNP8–12, every contact list rebuilt from a SYN burst equals what the
+// server's database held for that user.
+func TestPeerCapturesMatchTheServerDatabase(t *testing.T) {
+	shared := sharedDir(t)
+	truths, _ := filepath.Glob(filepath.Join(shared, "peer", "msnp*_*.truth.json"))
+	checked := 0
+	for _, tf := range truths {
+		var truth peerTruth
+		raw, err := os.ReadFile(tf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &truth); err != nil {
+			t.Fatalf("%s: %v", tf, err)
+		}
+		capFile := strings.TrimSuffix(tf, ".truth.json") + ".pcap"
+		a := analyse(t, capFile)
+		for _, l := range a.lists {
+			if l.Source != "SYN" {
+				continue
+			}
+			name := filepath.Base(capFile) + " " + l.Conn + " " + l.User
+			if l.Protocol != truth.Protocol || !l.Complete {
+				t.Errorf("%s: protocol %s complete %v problems %q", name, l.Protocol, l.Complete, l.Problems)
+			}
+			found := false
+			for _, u := range truth.Before.Users {
+				if u.Email != l.User {
+					continue
+				}
+				found = true
+				checked++
+				if l.BLP != u.BLP || l.GTC != u.GTC {
+					t.Errorf("%s: BLP %s GTC %s, want %s %s", name, l.BLP, l.GTC, u.BLP, u.GTC)
+				}
+				groups := map[string]string{}
+				for _, g := range u.Groups {
+					groups[g.ID] = g.Name
+				}
+				for _, g := range l.Groups {
+					if groups[g.ID] != g.Name && !(g.ID == "0" && g.Name == "Other Contacts") {
+						t.Errorf("%s: group %s %q not in the database", name, g.ID, g.Name)
+					}
+				}
+				if len(l.Contacts) != len(u.Contacts) {
+					t.Errorf("%s: %d contacts, database has %d", name, len(l.Contacts), len(u.Contacts))
+				}
+				byPassport := map[string]*dissect.Contact{}
+				for _, c := range l.Contacts {
+					byPassport[c.Passport] = c
+				}
+				for _, want := range u.Contacts {
+					c := byPassport[want.Passport]
+					if c == nil {
+						t.Errorf("%s: contact %s missing", name, want.Passport)
+						continue
+					}
+					if int(c.ListMask) != want.Mask || c.Nickname != want.Nickname {
+						t.Errorf("%s: %s mask %d nick %q, want %d %q", name, want.Passport, c.ListMask, c.Nickname, want.Mask, want.Nickname)
+					}
+					if c.GUID != "" && !strings.EqualFold(c.GUID, want.GUID) {
+						t.Errorf("%s: %s guid %s, want %s", name, want.Passport, c.GUID, want.GUID)
+					}
+					if c.ListMask&1 != 0 {
+						got := append([]string(nil), c.GroupIDs...)
+						sort.Strings(got)
+						exp := append([]string(nil), want.Groups...)
+						sort.Strings(exp)
+						if len(exp) == 0 && len(got) == 1 && got[0] == "0" {
+							got = nil // MSNP8/9: "0" is Other Contacts, the default group
+						}
+						if strings.Join(got, ",") != strings.Join(exp, ",") {
+							t.Errorf("%s: %s groups %v, want %v", name, want.Passport, got, exp)
+						}
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: user not in the database", name)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Errorf("only %d contact lists checked against the database", checked)
+	}
+}
