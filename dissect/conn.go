@@ -29,6 +29,7 @@ type Conn struct {
 	pendingADL map[uint32]pendingList
 
 	ended [2]bool
+	stats Summary
 }
 
 // NewConn starts the dissection of one connection.
@@ -51,6 +52,7 @@ func (c *Conn) Data(dir Dir, ts time.Time, b []byte) { c.framer[dir].feed(b, ts)
 func (c *Conn) Gap(dir Dir, ts time.Time, n int) {
 	f := c.framer[dir]
 	off := f.off + int64(len(f.unread()))
+	c.stats.GapBytes[dir] += n
 	f.gap(n, ts)
 	c.sink.Event(&Event{Kind: KindGap, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off})
 }
@@ -69,6 +71,13 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		c.endBurst(nil)
 	}
 	c.sink.Event(&Event{Kind: KindEnd, Conn: &c.Info, Time: ts, Dir: dir, Offset: f.off, Reason: reason})
+	c.stats.Ends[dir] = reason
+	if c.ended[ClientToServer] && c.ended[ServerToClient] {
+		sum := c.stats
+		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
+		sum.User = c.user
+		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
+	}
 }
 
 // ContactList returns the list rebuilt from this connection's sync burst
@@ -217,6 +226,8 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	case cmd != nil:
 		m.Meaning = cmd.Summary
 	}
+	c.stats.Messages[dir]++
+	c.stats.Bytes[dir] += m.WireLen + len(m.Payload)
 	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
 }
 
@@ -255,6 +266,7 @@ func (c *Conn) checkCatalogue(cmd *Command, dir Dir, m *Message) {
 
 // skipped implements framerHost.
 func (c *Conn) skipped(dir Dir, off int64, ts time.Time, n int, reason string) {
+	c.stats.Skipped[dir] += n
 	c.sink.Event(&Event{Kind: KindSkip, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off, Reason: reason})
 }
 

@@ -190,6 +190,15 @@ func (c *Conn) infer(dir Dir, m *Message) {
 		} else if len(a) == 5 && a[0] == "SB" && a[3] == "U" {
 			d.atLeast(13)
 		}
+	case "IRO":
+		// IRO TrID index total handle friendly {caps}: caps from MSNP12.
+		if len(a) >= 5 {
+			d.atLeast(12)
+		}
+	case "JOI":
+		if len(a) >= 3 {
+			d.atLeast(12)
+		}
 	case "CHG":
 		if len(a) >= 2 && strings.Contains(a[1], ":") {
 			d.atLeast(16)

@@ -59,6 +59,9 @@ const (
 	KindSkip
 	// KindEnd is the end of one direction's stream (Event.Reason).
 	KindEnd
+	// KindSummary closes a connection once both directions have ended
+	// (Event.Summary).
+	KindSummary
 )
 
 // String names the kind as in the JSON "type" field.
@@ -72,6 +75,8 @@ func (k EventKind) String() string {
 		return "skip"
 	case KindEnd:
 		return "end"
+	case KindSummary:
+		return "connection"
 	}
 	return "unknown"
 }
@@ -91,6 +96,26 @@ type Event struct {
 	Offset int64
 	// Reason explains a skip or an end.
 	Reason string
+	// Summary is set for KindSummary.
+	Summary *Summary
+}
+
+// Summary is what one connection amounted to, reported when it closes.
+type Summary struct {
+	// Protocol is the dialect ("MSNP10", or a range such as "MSNP10-12"
+	// when inferred); ProtocolInferred says it was not read from VER.
+	Protocol         string `json:"protocol"`
+	ProtocolInferred bool   `json:"protocol_inferred"`
+	// User is the passport that signed in, when seen.
+	User string `json:"user"`
+	// Per direction, indexed by Dir: messages framed, bytes framed (lines
+	// and payloads), bytes missing from the capture, bytes skipped.
+	Messages [2]int `json:"-"`
+	Bytes    [2]int `json:"-"`
+	GapBytes [2]int `json:"-"`
+	Skipped  [2]int `json:"-"`
+	// Ends are the reasons each direction ended.
+	Ends [2]string `json:"-"`
 }
 
 // Sink receives the events of every connection, in the order they happen.

@@ -74,7 +74,9 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		return
 	}
 	var rec any
-	if ev.Kind == dissect.KindMessage {
+	if ev.Kind == dissect.KindSummary {
+		rec = newJSONConnection(ev)
+	} else if ev.Kind == dissect.KindMessage {
 		m := ev.Message
 		r := &jsonMessage{
 			Type: "message", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
@@ -136,5 +138,43 @@ func (j *JSONStream) Problem(file string, offset int64, frame int, msg string, f
 	}
 	if j.err = j.enc.Encode(&jsonProblem{Type: typ, File: file, Offset: offset, Frame: frame, Fatal: fatal, Message: msg}); j.err == nil && j.flushEv {
 		j.err = j.w.Flush()
+	}
+}
+
+// perDir is a value for each direction.
+type perDir[T any] struct {
+	C2S T `json:"c2s"`
+	S2C T `json:"s2c"`
+}
+
+func both[T any](v [2]T) perDir[T] { return perDir[T]{C2S: v[0], S2C: v[1]} }
+
+// jsonConnection is the NDJSON record that closes a connection.
+type jsonConnection struct {
+	Type             string         `json:"type"`
+	Conn             string         `json:"conn"`
+	TS               string         `json:"ts"`
+	Client           string         `json:"client"`
+	Server           string         `json:"server"`
+	Start            string         `json:"start"`
+	MidStream        bool           `json:"mid_stream"`
+	Protocol         string         `json:"protocol"`
+	ProtocolInferred bool           `json:"protocol_inferred"`
+	User             string         `json:"user"`
+	Messages         perDir[int]    `json:"messages"`
+	Bytes            perDir[int]    `json:"bytes"`
+	GapBytes         perDir[int]    `json:"gap_bytes"`
+	SkippedBytes     perDir[int]    `json:"skipped_bytes"`
+	End              perDir[string] `json:"end"`
+}
+
+func newJSONConnection(ev *dissect.Event) *jsonConnection {
+	s := ev.Summary
+	return &jsonConnection{
+		Type: "connection", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
+		Client: ev.Conn.Client, Server: ev.Conn.Server, Start: FormatTime(ev.Conn.Start),
+		MidStream: ev.Conn.MidStream, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred,
+		User: s.User, Messages: both(s.Messages), Bytes: both(s.Bytes),
+		GapBytes: both(s.GapBytes), SkippedBytes: both(s.Skipped), End: both(s.Ends),
 	}
 }

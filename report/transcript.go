@@ -53,6 +53,8 @@ func (t *Transcript) Event(ev *dissect.Event) {
 		t.printf("%s[skipped %d bytes: %s]\n", prefix, ev.Bytes, ev.Reason)
 	case dissect.KindEnd:
 		t.printf("%s[stream ends: %s]\n", prefix, ev.Reason)
+	case dissect.KindSummary:
+		t.summary(id, ev.Summary)
 	}
 }
 
@@ -137,4 +139,33 @@ func (t *Transcript) Flush() error {
 // frame that could not be decoded) where it happened in the transcript.
 func (t *Transcript) Problem(msg string) {
 	t.printf("# ! %s\n", printable(msg))
+}
+
+// summary closes a connection's part of the transcript with what it
+// amounted to.
+func (t *Transcript) summary(id string, s *dissect.Summary) {
+	proto := s.Protocol
+	switch {
+	case proto == "":
+		proto = "dialect unknown"
+	case s.ProtocolInferred:
+		proto += " (inferred from line shapes: VER not captured)"
+	default:
+		proto += " (from VER)"
+	}
+	user := s.User
+	if user == "" {
+		user = "user not seen"
+	}
+	t.printf("# %s closed: %s, %s\n", id, proto, user)
+	for _, d := range []dissect.Dir{dissect.ClientToServer, dissect.ServerToClient} {
+		extra := ""
+		if s.GapBytes[d] > 0 {
+			extra += fmt.Sprintf(", %d B missing", s.GapBytes[d])
+		}
+		if s.Skipped[d] > 0 {
+			extra += fmt.Sprintf(", %d B skipped", s.Skipped[d])
+		}
+		t.printf("#   %s %d messages, %d B%s, ended by %s\n", d.Arrow(), s.Messages[d], s.Bytes[d], extra, s.Ends[d])
+	}
 }

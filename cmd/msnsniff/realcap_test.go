@@ -61,9 +61,9 @@ func listsJSON(t testing.TB, lists []*dissect.ContactList) string {
 // explained are the anomalies the real captures are known to contain; each
 // is a true statement about the traffic, not a dissector failure.
 var explained = []*regexp.Regexp{
-	regexp.MustCompile(`^text is not valid UTF-8; read as Latin-1$`),          // hc9725: a binary friendly name in USR OK
-	regexp.MustCompile(`^trailing space after the last parameter$`),          // Escargot: LST of a contact in no group
-	regexp.MustCompile(`has a group column without the FL bit$`),             // Escargot sends groups on non-FL contacts
+	regexp.MustCompile(`^text is not valid UTF-8; read as Latin-1$`),                    // hc9725: a binary friendly name in USR OK
+	regexp.MustCompile(`^trailing space after the last parameter$`),                     // Escargot: LST of a contact in no group
+	regexp.MustCompile(`has a group column without the FL bit$`),                        // Escargot sends groups on non-FL contacts
 	regexp.MustCompile(`^(FQY|SBP|GTC) (does not exist before|was removed after) MSNP`), // the peer client's scripted misuse
 }
 
