@@ -235,7 +235,7 @@ func Bundled() []*Capture {
 		{Name: "msnp15-login.pcapng", Format: capgen.PCAPNG, Link: capgen.RawIP, Convs: MSNP15Login(),
 			Description: "MSNP15 over IPv6: SSO login, contact list from ADL, an error with a payload"},
 		{Name: "msnp8-lossy.pcap", Format: capgen.PCAP, Link: capgen.Ethernet, Convs: MSNP8Visit(),
-			Opts: capgen.Options{MaxSegment: 40, RandomSegments: true, Seed: 7, Reorder: 0.3, Duplicate: 0.2, Overlap: 0.2, Drop: []int{30}},
+			Opts:        capgen.Options{MaxSegment: 40, RandomSegments: true, Seed: 7, Reorder: 0.3, Duplicate: 0.2, Overlap: 0.2, Drop: []int{30}},
 			Description: "the MSNP8 visit re-cut into small segments, reordered, duplicated, overlapped, with one segment lost"},
 	}
 }
