@@ -156,7 +156,9 @@ func TestReferenceExamples(t *testing.T) {
 		}
 		if l := c.ContactList(); l != nil {
 			lists++
-			if !l.Complete || len(l.Problems) > 0 || len(l.Contacts) == 0 {
+			// The MSNP15 session has a client ADL the server rightly rejects.
+			expected := len(l.Problems) == 1 && strings.Contains(l.Problems[0], "ADL 11 rejected with error 241")
+			if !l.Complete || len(l.Problems) > 0 && !expected || len(l.Contacts) == 0 {
 				t.Errorf("%s: contact list complete=%v contacts=%d problems %q", ex.section, l.Complete, len(l.Contacts), l.Problems)
 			}
 		}
