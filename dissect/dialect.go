@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// maxDialect is the newest dialect the dissector knows.
-const maxDialect = 18
-
 // dialect is what a connection is known to speak: exactly, from the
 // server's VER reply, or as bounds inferred from line shapes
 // (framing.md §8) when VER was not captured.

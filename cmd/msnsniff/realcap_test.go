@@ -158,8 +158,7 @@ func TestRealMSNP8Contacts(t *testing.T) {
 func streamsOf(t testing.TB, name string) []*capgen.Conversation {
 	t.Helper()
 	type conv struct {
-		c     *capgen.Conversation
-		first time.Time
+		c *capgen.Conversation
 	}
 	convs := map[string]*conv{}
 	var order []string

@@ -12,13 +12,12 @@ import (
 
 // options are the flags every analysing command shares.
 type options struct {
-	ports          []uint
-	maxLine        int
-	maxPayload     int
-	maxBufConn     int
-	maxBufTotal    int
-	maxConns       int
-	maxInputErrors int
+	ports       []uint
+	maxLine     int
+	maxPayload  int
+	maxBufConn  int
+	maxBufTotal int
+	maxConns    int
 }
 
 func (o *options) limits() dissect.Limits {
