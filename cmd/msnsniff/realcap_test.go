@@ -19,7 +19,8 @@ import (
 
 // analysis is what one in-process run of the pipeline produced.
 type analysis struct {
-	// messages per connection (keyed by client address), rendered compactly.
+	// messages per connection and direction (keyed "client dir"), rendered
+	// compactly; the order across directions depends on packet order.
 	messages map[string][]string
 	events   []*dissect.Event
 	lists    []*dissect.ContactList
@@ -37,7 +38,8 @@ func analyse(t testing.TB, names ...string) *analysis {
 		if ev.Kind == dissect.KindMessage {
 			m := ev.Message
 			s := fmt.Sprintf("%s %s %d/%v %q [%d]%x", ev.Dir, m.Cmd, m.TrID, m.HasTrID, m.Args, m.PayloadMissing, m.Payload)
-			a.messages[ev.Conn.Client] = append(a.messages[ev.Conn.Client], s)
+			key := ev.Conn.Client + " " + ev.Dir.String()
+			a.messages[key] = append(a.messages[key], s)
 		}
 	})
 	o := &options{ports: []uint{1863}}
