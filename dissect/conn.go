@@ -30,13 +30,33 @@ type Conn struct {
 
 	ended [2]bool
 	stats Summary
+
+	// now is the time of the message being decoded.
+	now time.Time
+	// switchboard is set once the connection is known to be a switchboard
+	// session; chat holds its log, chunks its chunked messages in progress.
+	switchboard bool
+	chat        *Conversation
+	chunks      map[string]*chunked
+	// challenge is the last CHL challenge, for checking the QRY answer.
+	challenge string
+	// showSecrets keeps credentials in the output instead of redacting.
+	showSecrets bool
+}
+
+// Options configure the dissection of a connection.
+type Options struct {
+	Limits
+	// ShowSecrets keeps credentials (Passport tickets, MD5 answers, SSO
+	// tokens, auth cookies) in the output instead of "[redacted N B]".
+	ShowSecrets bool
 }
 
 // NewConn starts the dissection of one connection.
-func NewConn(info ConnInfo, lim Limits, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1}
+func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
+	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets}
 	for d := range c.framer {
-		c.framer[d] = newFramer(Dir(d), lim, c)
+		c.framer[d] = newFramer(Dir(d), opts.Limits, c)
 		if info.MidStream {
 			// The first bytes may be the middle of a line or payload.
 			c.framer[d].startResync("capture started in the middle of the connection")
@@ -207,6 +227,7 @@ func (c *Conn) plausible(dir Dir, line []byte) bool {
 
 // finish implements framerHost: decode, check, emit.
 func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
+	c.now = ts
 	cmd := command(m.Cmd)
 	if cmd != nil {
 		c.checkCatalogue(cmd, dir, m)
@@ -218,6 +239,7 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if cmd != nil && cmd.Decode != nil {
 		c.decode(cmd, m)
 	}
+	m.redact()
 	switch {
 	case m.Meaning != "":
 		// The decoder said it best.

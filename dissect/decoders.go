@@ -1,12 +1,8 @@
 package dissect
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/xml"
 	"fmt"
-	"mime"
-	"net/textproto"
 	"strconv"
 	"strings"
 )
@@ -154,6 +150,9 @@ func decodeUSR(c *Conn, m *Message) {
 			f.Nickname = decodeText(m, a[2])
 		}
 		c.user = f.Passport
+		if c.switchboard {
+			c.participant(f.Passport, f.Nickname)
+		}
 	case len(a) >= 3 && (a[1] == "I" || a[1] == "S"):
 		f.Package, f.Stage = a[0], a[1]
 		if a[1] == "I" {
@@ -161,10 +160,18 @@ func decodeUSR(c *Conn, m *Message) {
 			if c.user == "" {
 				c.user = a[2]
 			}
+		} else if m.Dir == ClientToServer {
+			// The client's answer: MD5 hash, Passport ticket, SSO token and
+			// response blob, SHA ticket, or a CTP password.
+			for i := 2; i < len(a); i++ {
+				c.secret(m, i)
+			}
 		}
 	case len(a) == 2 && m.Dir == ClientToServer && strings.Contains(a[0], "@"):
 		f.Stage, f.Passport = "SB", stripMachineGUID(a[0])
 		c.user = f.Passport
+		c.switchboard = true
+		c.secret(m, 1)
 	default:
 		m.Note(fmt.Sprintf("USR with %d parameters matches no known form", len(a)))
 	}
@@ -179,12 +186,17 @@ func stripMachineGUID(h string) string {
 }
 
 func decodeANS(c *Conn, m *Message) {
-	if m.Dir == ClientToServer && len(m.Args) >= 1 {
-		c.user = stripMachineGUID(m.Args[0])
-		m.Meaning = "answers a switchboard invitation as " + c.user
-	} else if m.Dir == ServerToClient && len(m.Args) >= 1 && m.Args[0] == "OK" {
-		m.Meaning = "joined the conversation"
+	c.switchboard = true
+	if m.Dir == ClientToServer {
+		f := layout(m, m.Args, handle("passport"), word("cookie"), word("session_id"))
+		c.user = f.String("passport")
+		f.set("cookie", c.secret(m, 1))
+		f.Meaning = "answers the switchboard invitation of session " + f.String("session_id") + " as " + c.user
+		c.participant(c.user, "")
+		return
 	}
+	f := layout(m, m.Args, word("status"))
+	f.Meaning = "joined the conversation"
 }
 
 // XFRFields is a decoded XFR line.
@@ -220,7 +232,7 @@ func decodeXFR(c *Conn, m *Message) {
 		f.Address = a[1]
 	}
 	if f.Kind == "SB" && len(a) >= 4 {
-		f.Auth, f.Cookie = a[2], a[3]
+		f.Auth, f.Cookie = a[2], c.secret(m, 3)
 	}
 	m.Fields = f
 }
@@ -246,74 +258,12 @@ func decodeOUT(c *Conn, m *Message) {
 	}
 }
 
-// MSGFields is what the dissector reads from a MSG line and its MIME
-// headers (full MSG decoding is a later stage).
-type MSGFields struct {
-	// From and Nickname are the sender of a server-relayed message.
-	From     string `json:"from,omitempty"`
-	Nickname string `json:"nickname,omitempty"`
-	// Ack is the client's acknowledgement mode (U, N, A, D).
-	Ack         string `json:"ack,omitempty"`
-	ContentType string `json:"content_type,omitempty"`
-	Charset     string `json:"charset,omitempty"`
-}
-
-// Describe implements Fields.
-func (f *MSGFields) Describe() string {
-	ct := f.ContentType
-	if ct == "" {
-		ct = "no content type"
-	}
-	if f.From != "" {
-		return fmt.Sprintf("message from %s (%s)", f.From, ct)
-	}
-	return "message (" + ct + ")"
-}
-
-func decodeMSG(c *Conn, m *Message) {
-	a := m.Args
-	f := &MSGFields{}
-	m.Fields = f
-	if m.Dir == ClientToServer && len(a) >= 1 {
-		f.Ack = a[0]
-	} else if m.Dir == ServerToClient && len(a) >= 2 {
-		f.From, f.Nickname = a[0], decodeText(m, a[1])
-	}
-	if !m.HasPayload || m.PayloadMissing > 0 && len(m.Payload) == 0 {
-		return
-	}
-	hdr, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(m.Payload))).ReadMIMEHeader()
-	if err != nil && len(hdr) == 0 {
-		m.Note("payload is not a MIME message: " + err.Error())
-		return
-	}
-	if ct := hdr.Get("Content-Type"); ct != "" {
-		mt, params, perr := mime.ParseMediaType(ct)
-		if perr != nil {
-			f.ContentType = ct
-		} else {
-			f.ContentType, f.Charset = mt, params["charset"]
-		}
-	}
-	if f.ContentType == "text/x-msmsgsprofile" && m.Dir == ServerToClient {
-		switch hdr.Get("ABCHMigrated") {
-		case "1":
-			c.abch = 1
-		case "0":
-			c.abch = 0
-		}
-		m.Meaning = "login profile"
-		if c.abch >= 0 {
-			m.Meaning += fmt.Sprintf(" (ABCHMigrated %d)", c.abch)
-		}
-	}
-}
-
 // ADLFields is a decoded ADL/RML list document (MSNP13+).
 type ADLFields struct {
 	// Initial is set on the first, full list (<ml l="1">).
 	Initial  bool         `json:"initial,omitempty"`
 	Contacts []ADLContact `json:"contacts"`
+	meaning  string
 }
 
 // ADLContact is one <c> element of an ADL/RML document.
@@ -327,6 +277,9 @@ type ADLContact struct {
 
 // Describe implements Fields.
 func (f *ADLFields) Describe() string {
+	if f.meaning != "" {
+		return f.meaning
+	}
 	var parts []string
 	for i, ct := range f.Contacts {
 		if i == 5 {
@@ -358,23 +311,11 @@ type mlDoc struct {
 	} `xml:"d"`
 }
 
-func decodeADL(c *Conn, m *Message) {
-	if !m.HasPayload {
-		if len(m.Args) > 0 && m.Args[0] == "OK" && m.Dir == ServerToClient {
-			m.Meaning = "list change accepted"
-			if p, ok := c.pendingADL[m.TrID]; ok {
-				delete(c.pendingADL, m.TrID)
-				c.applyADL(p.cmd, p.fields)
-			} else {
-				m.Note("no ADL/RML with this TrID was seen")
-			}
-		}
-		return
-	}
+// parseML reads an ADL/RML/FQY <ml> document.
+func parseML(m *Message) (*ADLFields, error) {
 	var doc mlDoc
 	if err := xml.Unmarshal(m.Payload, &doc); err != nil {
-		m.Note("payload is not a valid <ml> document: " + err.Error())
-		return
+		return nil, err
 	}
 	f := &ADLFields{Initial: doc.L == "1", Contacts: []ADLContact{}}
 	for _, d := range doc.Domains {
@@ -388,6 +329,27 @@ func decodeADL(c *Conn, m *Message) {
 			}
 			f.Contacts = append(f.Contacts, ac)
 		}
+	}
+	return f, nil
+}
+
+func decodeADL(c *Conn, m *Message) {
+	if !m.HasPayload {
+		if len(m.Args) > 0 && m.Args[0] == "OK" && m.Dir == ServerToClient {
+			m.Fields = &ADLFields{Contacts: []ADLContact{}, meaning: "list change accepted"}
+			if p, ok := c.pendingADL[m.TrID]; ok {
+				delete(c.pendingADL, m.TrID)
+				c.applyADL(p.cmd, p.fields)
+			} else {
+				m.Note("no ADL/RML with this TrID was seen")
+			}
+		}
+		return
+	}
+	f, err := parseML(m)
+	if err != nil {
+		m.Note("payload is not a valid <ml> document: " + err.Error())
+		return
 	}
 	m.Fields = f
 	if m.Cmd == "ADL" && f.Initial && m.Dir == ClientToServer && c.list == nil {

@@ -202,7 +202,7 @@ func TestGaps(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			col := &collector{}
-			c := NewConn(ConnInfo{ID: "c1"}, Limits{}, col)
+			c := NewConn(ConnInfo{ID: "c1"}, Options{}, col)
 			c.Data(ServerToClient, t0, []byte(tc.before))
 			c.Gap(ServerToClient, t0, tc.gap)
 			c.Data(ServerToClient, t0, []byte(tc.after))

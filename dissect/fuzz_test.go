@@ -29,7 +29,7 @@ func FuzzFramer(f *testing.F) {
 			d = ServerToClient
 		}
 		col := &collector{}
-		c := NewConn(ConnInfo{ID: "f"}, Limits{MaxLine: 256, MaxPayload: 1024}, col)
+		c := NewConn(ConnInfo{ID: "f"}, Options{Limits: Limits{MaxLine: 256, MaxPayload: 1024}}, col)
 		step := int(chunk%64) + 1
 		for i := 0; i < len(data); i += step {
 			c.Data(d, t0, data[i:min(i+step, len(data))])
@@ -69,7 +69,7 @@ func FuzzSyncLines(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ver uint8, lines []byte) {
 		v := int(ver%18) + 2
 		col := &collector{}
-		c := NewConn(ConnInfo{ID: "f"}, Limits{}, col)
+		c := NewConn(ConnInfo{ID: "f"}, Options{}, col)
 		c.Data(ClientToServer, t0, []byte("VER 1 MSNP"+itoa(v)+"\r\nSYN 5 0 0\r\n"))
 		head := "VER 1 MSNP" + itoa(v) + "\r\nSYN 5 1 1 3 3\r\n"
 		if v <= 7 {

@@ -34,6 +34,9 @@ type Message struct {
 	// WireLen is the number of stream bytes the line took, terminator
 	// included (payload bytes not counted).
 	WireLen int
+
+	// secrets are credential parameters still to be redacted.
+	secrets []secretSpan
 }
 
 // Note records an anomaly on the message.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,9 +51,12 @@ func TestMockServerExchanges(t *testing.T) {
 				t.Errorf("%s: unknown command %q", file, m.Line)
 			}
 			for _, n := range m.Notes {
-				// The mock abuses "GTC 7 ReceiveRNG" as a test trigger:
-				// reporting it is right.
-				if m.Line != "GTC 7 ReceiveRNG" {
+				// The mock abuses "GTC 7 ReceiveRNG" as a test trigger, sends
+				// a truncated Shields.xml and a JOI without a friendly name:
+				// reporting them is right.
+				explained := m.Line == "GTC 7 ReceiveRNG" || m.Cmd == "GCF" && strings.Contains(n, "not well-formed XML") ||
+					m.Cmd == "JOI" && n == "JOI without a friendly name"
+				if !explained {
 					t.Errorf("%s: %q: unexplained note %q", file, m.Line, n)
 				}
 			}

@@ -152,7 +152,7 @@ func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) {
 		ID: connID(c.ID), Client: c.Client.String(), Server: c.Server.String(),
 		Start: c.Start, MidStream: c.MidStream,
 	}
-	p.conns[c.ID] = dissect.NewConn(info, p.opts.limits(), p.sink)
+	p.conns[c.ID] = dissect.NewConn(info, p.opts.dissectOptions(), p.sink)
 }
 
 // Data implements reassembly.Handler.

@@ -18,10 +18,14 @@ type options struct {
 	maxBufConn  int
 	maxBufTotal int
 	maxConns    int
+	showSecrets bool
 }
 
-func (o *options) limits() dissect.Limits {
-	return dissect.Limits{MaxLine: o.maxLine, MaxPayload: o.maxPayload}
+func (o *options) dissectOptions() dissect.Options {
+	return dissect.Options{
+		Limits:      dissect.Limits{MaxLine: o.maxLine, MaxPayload: o.maxPayload},
+		ShowSecrets: o.showSecrets,
+	}
 }
 
 func (o *options) assembly() (reassembly.Config, error) {
@@ -59,6 +63,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxBufConn, "max-buffer-conn", 4<<20, "out-of-order bytes buffered per connection before a gap is declared")
 	pf.IntVar(&o.maxBufTotal, "max-buffer-total", 256<<20, "out-of-order bytes buffered across all connections")
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
+	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
 	root.AddCommand(newReadCmd(o), newContactsCmd(o))
 	return root
 }

@@ -1,0 +1,552 @@
+package dissect
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/ianaindex"
+)
+
+// MSGFields is a decoded MSG: who sent it, its MIME headers' meaning, and
+// what kind of content it carries (switchboard.md §4, auth.md §7).
+type MSGFields struct {
+	// From and Nickname are the sender of a server-relayed message.
+	From     string `json:"from,omitempty"`
+	Nickname string `json:"nickname,omitempty"`
+	// Ack is the client's acknowledgement mode (U, N, A, D).
+	Ack         string `json:"ack,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Charset     string `json:"charset,omitempty"`
+	// Kind classifies the content: text, typing, nudge, wink, voice_clip,
+	// action, file, invite, p2p, emoticons, ink, caps, profile, mail,
+	// system, keepalive or other.
+	Kind string `json:"kind"`
+	// Text is the message text (text/plain), decoded with its charset.
+	Text   string      `json:"text,omitempty"`
+	Format *TextFormat `json:"format,omitempty"`
+	// TypingUser is who is typing (text/x-msmsgscontrol).
+	TypingUser string `json:"typing_user,omitempty"`
+	// Chunking (Message-ID / Chunks / Chunk).
+	MessageID string `json:"message_id,omitempty"`
+	Chunks    int    `json:"chunks,omitempty"`
+	Chunk     int    `json:"chunk,omitempty"`
+	// Complete is set on the chunk that completed a chunked message; Text
+	// then holds the whole reassembled text.
+	Complete   bool          `json:"complete,omitempty"`
+	Invitation *Invitation   `json:"invitation,omitempty"`
+	P2P        *P2PMessage   `json:"p2p,omitempty"`
+	Emoticons  []Emoticon    `json:"emoticons,omitempty"`
+	Object     *MSNObject    `json:"object,omitempty"`
+	Profile    *Profile      `json:"profile,omitempty"`
+	Mail       *MailNotice   `json:"mail,omitempty"`
+	Headers    []HeaderField `json:"headers,omitempty"`
+	meaning    string
+}
+
+// Describe implements Fields.
+func (f *MSGFields) Describe() string { return f.meaning }
+
+// HeaderField is one MIME header of a message whose kind has no dedicated
+// decoding, kept so nothing is hidden.
+type HeaderField struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// TextFormat is a decoded X-MMS-IM-Format header.
+type TextFormat struct {
+	Font        string `json:"font,omitempty"`
+	Effects     string `json:"effects,omitempty"`
+	Color       string `json:"color,omitempty"` // #RRGGBB
+	Charset     string `json:"charset,omitempty"`
+	PitchFamily string `json:"pitch_family,omitempty"`
+	RightToLeft bool   `json:"right_to_left,omitempty"`
+}
+
+// Invitation is a legacy text/x-msmsgsinvite application invitation.
+type Invitation struct {
+	Application string `json:"application,omitempty"`
+	GUID        string `json:"guid,omitempty"`
+	Command     string `json:"command,omitempty"`
+	Cookie      string `json:"cookie,omitempty"`
+	File        string `json:"file,omitempty"`
+	FileSize    int64  `json:"file_size,omitempty"`
+}
+
+// Emoticon is one custom emoticon definition.
+type Emoticon struct {
+	Shortcut string     `json:"shortcut"`
+	Object   *MSNObject `json:"object,omitempty"`
+}
+
+// Profile is the login profile the NS sends after USR OK. MSPAuth, a
+// credential, is deliberately not kept.
+type Profile struct {
+	LoginTime    string `json:"login_time,omitempty"`
+	MemberID     string `json:"member_id,omitempty"`
+	Country      string `json:"country,omitempty"`
+	Language     string `json:"lang_preference,omitempty"`
+	ClientIP     string `json:"client_ip,omitempty"`
+	ClientPort   int    `json:"client_port,omitempty"`
+	ABCHMigrated string `json:"abch_migrated,omitempty"`
+	MPOPEnabled  string `json:"mpop_enabled,omitempty"`
+}
+
+// MailNotice is a Hotmail notification.
+type MailNotice struct {
+	InboxUnread   *int   `json:"inbox_unread,omitempty"`
+	FoldersUnread *int   `json:"folders_unread,omitempty"`
+	From          string `json:"from,omitempty"`
+	FromAddress   string `json:"from_address,omitempty"`
+	Subject       string `json:"subject,omitempty"`
+}
+
+// maxChunks bounds a chunked message (libpurple's limit) and
+// maxChunkedBytes its reassembled size, so a stream of chunk headers cannot
+// grow memory.
+const (
+	maxChunks       = 1024
+	maxChunkedBytes = 1 << 20
+	maxOpenChunked  = 64
+)
+
+// chunked is a chunked message being reassembled.
+type chunked struct {
+	total int
+	next  int
+	body  []byte
+	first *MSGFields
+}
+
+// parseMIME splits a MIME-style payload into headers (read with the
+// standard library) and body.
+func parseMIME(p []byte) (textproto.MIMEHeader, []byte, error) {
+	br := bufio.NewReader(bytes.NewReader(p))
+	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
+	body, _ := io.ReadAll(br)
+	if err != nil && err != io.EOF {
+		return hdr, body, err
+	}
+	return hdr, body, nil
+}
+
+func decodeMSG(c *Conn, m *Message) {
+	a := m.Args
+	f := &MSGFields{Kind: "other"}
+	m.Fields = f
+	if m.Dir == ClientToServer && len(a) >= 1 {
+		f.Ack = a[0]
+		switch f.Ack {
+		case "U", "N", "A", "D", "S":
+		default:
+			m.Note("unknown acknowledgement mode " + f.Ack)
+		}
+	} else if m.Dir == ServerToClient && len(a) >= 2 {
+		f.From, f.Nickname = ParseHandle(a[0]).Passport, decodeText(m, a[1])
+		if f.From != "Hotmail" {
+			c.switchboard = true
+			c.participant(f.From, f.Nickname)
+		}
+	}
+	defer c.chatMSG(m, f)
+	if !m.HasPayload || len(m.Payload) == 0 {
+		f.meaning = "empty message"
+		return
+	}
+	hdr, body, err := parseMIME(m.Payload)
+	if err != nil && len(hdr) == 0 {
+		m.Note("payload is not a MIME message: " + err.Error())
+		return
+	}
+	if err != nil {
+		m.Note("malformed MIME header: " + err.Error())
+	}
+	if ct := hdr.Get("Content-Type"); ct != "" {
+		mt, params, perr := mime.ParseMediaType(ct)
+		if perr != nil {
+			f.ContentType = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
+			m.Note("malformed Content-Type: " + ct)
+		} else {
+			f.ContentType, f.Charset = mt, params["charset"]
+		}
+	}
+	f.MessageID = hdr.Get("Message-ID")
+	f.Chunks, _ = strconv.Atoi(hdr.Get("Chunks"))
+	f.Chunk, _ = strconv.Atoi(hdr.Get("Chunk"))
+	sender := f.From
+	if sender == "" {
+		sender = c.user
+	}
+	switch ct := f.ContentType; {
+	case ct == "text/plain" || ct == "" && f.Chunk > 0:
+		f.Kind = "text"
+		f.Text = decodeCharset(m, body, f.Charset, ct != "")
+		if v := hdr.Get("X-MMS-IM-Format"); v != "" {
+			f.Format = parseTextFormat(v)
+		}
+		c.chunkText(m, f, body)
+		if f.Chunks > 1 && !f.Complete {
+			f.meaning = fmt.Sprintf("text from %s, chunk 1 of %d", sender, f.Chunks)
+		} else if f.Chunk > 0 && !f.Complete {
+			f.meaning = fmt.Sprintf("text from %s, chunk %d", sender, f.Chunk+1)
+		} else {
+			f.meaning = fmt.Sprintf("text from %s: %q", sender, clip(f.Text, 120))
+		}
+	case ct == "text/x-msmsgscontrol":
+		f.Kind = "typing"
+		f.TypingUser = hdr.Get("TypingUser")
+		if f.TypingUser == "" {
+			f.TypingUser = hdr.Get("RecordingUser")
+		}
+		f.meaning = f.TypingUser + " is typing"
+	case ct == "text/x-msnmsgr-datacast":
+		decodeDatacast(m, f, body, sender)
+	case ct == "text/x-msmsgsinvite":
+		decodeInvitation(m, f, body, sender)
+	case ct == "application/x-msnmsgrp2p":
+		f.Kind = "p2p"
+		decodeP2P(m, f, body, sender)
+	case ct == "text/x-mms-emoticon" || ct == "text/x-mms-animemoticon":
+		f.Kind = "emoticons"
+		f.Emoticons = parseEmoticons(m, body)
+		f.meaning = fmt.Sprintf("%s defines %d custom emoticons", sender, len(f.Emoticons))
+	case ct == "image/gif" || ct == "application/x-ms-ink":
+		f.Kind = "ink"
+		f.meaning = "handwriting (ink) from " + sender
+	case ct == "text/x-clientcaps":
+		f.Kind = "caps"
+		f.Headers = bodyHeaders(body)
+		f.meaning = "client announcement from " + sender
+	case ct == "text/x-keepalive":
+		f.Kind = "keepalive"
+		f.meaning = "keep-alive"
+	case ct == "text/x-msmsgsprofile":
+		f.Kind = "profile"
+		decodeProfile(c, m, f, hdr)
+	case strings.HasPrefix(ct, "text/x-msmsgs") && strings.Contains(ct, "mail") ||
+		ct == "text/x-msmsgsinitialmdatanotification" || ct == "text/x-msmsgsoimnotification":
+		f.Kind = "mail"
+		decodeMail(f, hdr, body)
+	case ct == "application/x-msmsgssystemmessage":
+		f.Kind = "system"
+		hs := bodyHeaders(body)
+		f.Headers = hs
+		f.meaning = "system message"
+		for _, h := range hs {
+			if h.Name == "Arg1" {
+				f.meaning += ": server maintenance in " + h.Value + " minutes"
+			}
+		}
+	default:
+		for k, v := range hdr {
+			if k != "Mime-Version" && k != "Content-Type" {
+				f.Headers = append(f.Headers, HeaderField{k, strings.Join(v, ", ")})
+			}
+		}
+		sortHeaders(f.Headers)
+		f.meaning = fmt.Sprintf("message (%s) from %s", orNone(f.ContentType), sender)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no content type"
+	}
+	return s
+}
+
+// clip shortens s to n runes for a one-line meaning.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// decodeCharset turns a body into text: UTF-8 by default from a declared
+// charset, ISO-8859-1 for a text/plain without one (the old clients'
+// convention), any other IANA charset through golang.org/x/text.
+func decodeCharset(m *Message, body []byte, charset string, declared bool) string {
+	cs := strings.ToLower(charset)
+	switch {
+	case cs == "utf-8" || cs == "utf8" || cs == "" && utf8.Valid(body):
+		if utf8.Valid(body) {
+			return string(body)
+		}
+		m.Note("text is not valid UTF-8; read as Windows-1252")
+		return decodeWith(charmap.Windows1252, body)
+	case cs == "" || cs == "iso-8859-1" || cs == "latin1":
+		return decodeWith(charmap.ISO8859_1, body)
+	}
+	enc, err := ianaindex.MIME.Encoding(charset)
+	if err != nil || enc == nil {
+		m.Note("unknown charset " + charset + "; text shown as UTF-8")
+		return strings.ToValidUTF8(string(body), "\uFFFD")
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		m.Note("text does not decode as " + charset)
+		return strings.ToValidUTF8(string(body), "\uFFFD")
+	}
+	return string(out)
+}
+
+func decodeWith(cm *charmap.Charmap, b []byte) string {
+	out, _ := cm.NewDecoder().Bytes(b)
+	return string(out)
+}
+
+// parseTextFormat reads "FN=Arial; EF=B; CO=ff0000; CS=0; PF=22".
+func parseTextFormat(v string) *TextFormat {
+	t := &TextFormat{}
+	for _, part := range strings.Split(v, ";") {
+		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "FN":
+			t.Font, _, _ = DecodeURLText(val)
+		case "EF":
+			t.Effects = val
+		case "CO":
+			t.Color = bgrToRGB(val)
+		case "CS":
+			t.Charset = val
+		case "PF":
+			t.PitchFamily = val
+		case "RL":
+			t.RightToLeft = val == "1"
+		}
+	}
+	return t
+}
+
+// bgrToRGB turns the BBGGRR colour (leading zeros dropped) into #RRGGBB.
+func bgrToRGB(v string) string {
+	n, err := strconv.ParseUint(v, 16, 32)
+	if err != nil || n > 0xffffff {
+		return v
+	}
+	return fmt.Sprintf("#%02x%02x%02x", n&0xff, n>>8&0xff, n>>16)
+}
+
+// chunkText reassembles chunked text (Message-ID, Chunks, Chunk): the
+// chunk that completes the message carries the whole text.
+func (c *Conn) chunkText(m *Message, f *MSGFields, body []byte) {
+	if f.MessageID == "" || f.Chunks <= 1 && f.Chunk == 0 {
+		return
+	}
+	key := fmt.Sprintf("%d/%s", m.Dir, f.MessageID)
+	if f.Chunks > 1 {
+		if f.Chunks > maxChunks {
+			m.Note(fmt.Sprintf("%d chunks announced, more than the %d allowed", f.Chunks, maxChunks))
+			return
+		}
+		if c.chunks == nil {
+			c.chunks = map[string]*chunked{}
+		}
+		if len(c.chunks) >= maxOpenChunked {
+			m.Note("too many chunked messages in progress; this one is not reassembled")
+			return
+		}
+		c.chunks[key] = &chunked{total: f.Chunks, next: 1, body: append([]byte(nil), body...), first: f}
+		return
+	}
+	ch := c.chunks[key]
+	if ch == nil {
+		m.Note("chunk of a message whose first chunk was not seen")
+		return
+	}
+	if f.Chunk != ch.next {
+		m.Note(fmt.Sprintf("chunk %d arrived, expected %d", f.Chunk, ch.next))
+	}
+	if len(ch.body)+len(body) > maxChunkedBytes {
+		m.Note("chunked message exceeds the reassembly limit")
+		delete(c.chunks, key)
+		return
+	}
+	ch.body = append(ch.body, body...)
+	ch.next = f.Chunk + 1
+	if ch.next >= ch.total {
+		delete(c.chunks, key)
+		f.Complete = true
+		f.Text = decodeCharset(m, ch.body, ch.first.Charset, ch.first.ContentType != "")
+		if f.Format == nil {
+			f.Format = ch.first.Format
+		}
+	}
+}
+
+// datacastIDs are the text/x-msnmsgr-datacast ids.
+var datacastIDs = map[string]string{"1": "nudge", "2": "wink", "3": "voice_clip", "4": "action"}
+
+func decodeDatacast(m *Message, f *MSGFields, body []byte, sender string) {
+	hs := bodyHeaders(body)
+	id, data := "", ""
+	for _, h := range hs {
+		switch h.Name {
+		case "ID":
+			id = h.Value
+		case "Data":
+			data = h.Value
+		}
+	}
+	f.Kind = datacastIDs[id]
+	if f.Kind == "" {
+		f.Kind = "datacast"
+		m.Note("unknown datacast id " + id)
+	}
+	if data != "" {
+		if obj, err := ParseMSNObject(data); err == nil {
+			f.Object = obj
+		}
+	}
+	switch f.Kind {
+	case "nudge":
+		f.meaning = sender + " sent a nudge"
+	case "action":
+		f.Text = data
+		f.meaning = fmt.Sprintf("%s: action %q", sender, data)
+	default:
+		f.meaning = fmt.Sprintf("%s sent a %s", sender, strings.ReplaceAll(f.Kind, "_", " "))
+	}
+}
+
+// bodyHeaders reads a header-style body ("Name: value" lines).
+func bodyHeaders(body []byte) []HeaderField {
+	var out []HeaderField
+	for _, line := range strings.Split(string(body), "\n") {
+		line = strings.TrimRight(line, "\r")
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || k == "" {
+			continue
+		}
+		out = append(out, HeaderField{strings.TrimSpace(k), strings.TrimSpace(v)})
+	}
+	return out
+}
+
+func sortHeaders(h []HeaderField) {
+	for i := 1; i < len(h); i++ {
+		for j := i; j > 0 && h[j].Name < h[j-1].Name; j-- {
+			h[j], h[j-1] = h[j-1], h[j]
+		}
+	}
+}
+
+func decodeInvitation(m *Message, f *MSGFields, body []byte, sender string) {
+	inv := &Invitation{}
+	for _, h := range bodyHeaders(body) {
+		switch h.Name {
+		case "Application-Name":
+			inv.Application = h.Value
+		case "Application-GUID":
+			inv.GUID = h.Value
+		case "Invitation-Command":
+			inv.Command = h.Value
+		case "Invitation-Cookie":
+			inv.Cookie = h.Value
+		case "Application-File":
+			inv.File = h.Value
+		case "Application-FileSize":
+			inv.FileSize, _ = strconv.ParseInt(h.Value, 10, 64)
+		}
+	}
+	f.Invitation = inv
+	f.Kind = "invite"
+	if inv.File != "" {
+		f.Kind = "file"
+	}
+	switch {
+	case inv.Command == "INVITE" && inv.File != "":
+		f.meaning = fmt.Sprintf("%s offers file %q (%d bytes)", sender, inv.File, inv.FileSize)
+	case inv.Command == "INVITE":
+		f.meaning = fmt.Sprintf("%s invites to %s", sender, orNone(inv.Application))
+	default:
+		f.meaning = fmt.Sprintf("%s: invitation %s %s", sender, inv.Command, inv.Cookie)
+	}
+}
+
+func parseEmoticons(m *Message, body []byte) []Emoticon {
+	parts := strings.Split(strings.TrimRight(string(body), "\r\n"), "\t")
+	var out []Emoticon
+	for i := 0; i+1 < len(parts); i += 2 {
+		e := Emoticon{Shortcut: parts[i]}
+		if obj, err := ParseMSNObject(parts[i+1]); err == nil {
+			e.Object = obj
+		} else {
+			m.Note("emoticon " + parts[i] + ": " + err.Error())
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func decodeProfile(c *Conn, m *Message, f *MSGFields, hdr textproto.MIMEHeader) {
+	p := &Profile{
+		LoginTime: hdr.Get("LoginTime"), Country: hdr.Get("country"),
+		Language: hdr.Get("lang_preference"), ClientIP: hdr.Get("ClientIP"),
+		ABCHMigrated: hdr.Get("ABCHMigrated"), MPOPEnabled: hdr.Get("MPOPEnabled"),
+	}
+	if hi, lo := hdr.Get("MemberIdHigh"), hdr.Get("MemberIdLow"); hi != "" && lo != "" {
+		h, err1 := strconv.ParseInt(hi, 10, 64)
+		l, err2 := strconv.ParseInt(lo, 10, 64)
+		if err1 == nil && err2 == nil {
+			p.MemberID = fmt.Sprintf("%016x", uint64(h)<<32|uint64(uint32(l)))
+		}
+	}
+	if port, err := strconv.Atoi(hdr.Get("ClientPort")); err == nil && port >= 0 && port <= 0xffff {
+		// auth.md §7: ClientPort is sent byte-swapped.
+		p.ClientPort = port>>8 | (port&0xff)<<8
+	}
+	f.Profile = p
+	if m.Dir == ServerToClient {
+		switch p.ABCHMigrated {
+		case "1":
+			c.abch = 1
+		case "0":
+			c.abch = 0
+		}
+	}
+	f.meaning = "login profile"
+	if c.abch >= 0 {
+		f.meaning += fmt.Sprintf(" (ABCHMigrated %d)", c.abch)
+	}
+	if p.ClientIP != "" {
+		f.meaning += fmt.Sprintf(", client seen as %s:%d", p.ClientIP, p.ClientPort)
+	}
+}
+
+func decodeMail(f *MSGFields, hdr textproto.MIMEHeader, body []byte) {
+	n := &MailNotice{}
+	all := map[string]string{}
+	for k, v := range hdr {
+		all[k] = strings.Join(v, ", ")
+	}
+	for _, h := range bodyHeaders(body) {
+		all[textproto.CanonicalMIMEHeaderKey(h.Name)] = h.Value
+	}
+	if v, err := strconv.Atoi(all["Inbox-Unread"]); err == nil {
+		n.InboxUnread = &v
+	}
+	if v, err := strconv.Atoi(all["Folders-Unread"]); err == nil {
+		n.FoldersUnread = &v
+	}
+	n.From, n.FromAddress, n.Subject = all["From"], all["From-Addr"], all["Subject"]
+	f.Mail = n
+	switch {
+	case n.Subject != "" || n.From != "":
+		f.meaning = fmt.Sprintf("new mail from %s: %q", n.From, n.Subject)
+	case n.InboxUnread != nil:
+		f.meaning = fmt.Sprintf("mailbox: %d unread in the inbox", *n.InboxUnread)
+	default:
+		f.meaning = "mail notification (" + f.ContentType + ")"
+	}
+}

@@ -1,0 +1,44 @@
+package dissect
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Credentials on the wire — Passport tickets, MD5 answers, SSO tokens,
+// switchboard auth cookies — are redacted from every output unless the
+// connection was created with ShowSecrets. Decoders call secret for each
+// credential parameter; finish rewrites Args and Line before the message
+// leaves the package, so no report can print the raw value.
+
+// secretSpan is one credential parameter of a message.
+type secretSpan struct {
+	arg        int
+	raw, shown string
+}
+
+// secret marks parameter i of m as a credential and returns what may be
+// shown of it: the value itself with ShowSecrets, else "[redacted N B]".
+func (c *Conn) secret(m *Message, i int) string {
+	if i < 0 || i >= len(m.Args) {
+		return ""
+	}
+	v := m.Args[i]
+	if c.showSecrets {
+		return v
+	}
+	shown := fmt.Sprintf("[redacted %d B]", len(v))
+	m.secrets = append(m.secrets, secretSpan{arg: i, raw: v, shown: shown})
+	return shown
+}
+
+// redact replaces the marked credentials in Args and Line.
+func (m *Message) redact() {
+	for _, s := range m.secrets {
+		if s.arg < len(m.Args) && m.Args[s.arg] == s.raw {
+			m.Args[s.arg] = s.shown
+		}
+		m.Line = strings.Replace(m.Line, s.raw, s.shown, 1)
+	}
+	m.secrets = nil
+}
