@@ -244,17 +244,21 @@ var outReasons = map[string]string{
 }
 
 func decodeOUT(c *Conn, m *Message) {
+	f := layout(m, m.Args, word("reason"), num("minutes"))
 	switch {
 	case m.Dir == ClientToServer:
-		m.Meaning = "signs out"
+		f.Meaning = "signs out"
 	case len(m.Args) == 0:
-		m.Meaning = "server closes the connection"
+		f.Meaning = "server closes the connection"
 	default:
 		r := outReasons[m.Args[0]]
 		if r == "" {
 			r = "unknown reason " + m.Args[0]
 		}
-		m.Meaning = "server closes the connection: " + r
+		f.Meaning = "server closes the connection: " + r
+		if mins := f.String("minutes"); mins != "" {
+			f.Meaning += " in " + mins + " minutes"
+		}
 	}
 }
 

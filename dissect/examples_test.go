@@ -147,6 +147,9 @@ func TestReferenceExamples(t *testing.T) {
 				if len(m.Notes) > 0 {
 					t.Errorf("%s: %q: notes %q", ex.section, m.Line, m.Notes)
 				}
+				if m.Fields == nil {
+					t.Errorf("%s: %q has no decoded fields", ex.section, m.Line)
+				}
 			}
 		}
 		for _, ev := range col.events {

@@ -503,7 +503,7 @@ func (f *LSGFields) Describe() string {
 func decodeLSG(c *Conn, m *Message) {
 	a := m.Args
 	if m.Dir == ClientToServer {
-		m.Meaning = "request the group list"
+		layout(m, a).Meaning = "request the group list"
 		return
 	}
 	f := &LSGFields{}
@@ -587,9 +587,7 @@ func (f *LSTFields) Describe() string {
 func decodeLST(c *Conn, m *Message) {
 	a := m.Args
 	if m.Dir == ClientToServer {
-		if len(a) > 0 {
-			m.Meaning = "request list " + a[0]
-		}
+		layout(m, a, list("list")).Meaning = "request list " + strings.Join(a, " ")
 		return
 	}
 	var f *LSTFields

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,9 @@ func TestMockServerExchanges(t *testing.T) {
 			if !isDigits(m.Cmd) && Lookup(m.Cmd) == nil {
 				t.Errorf("%s: unknown command %q", file, m.Line)
 			}
+			if m.Fields == nil {
+				t.Errorf("%s: %q has no decoded fields", file, m.Line)
+			}
 			for _, n := range m.Notes {
 				// The mock abuses "GTC 7 ReceiveRNG" as a test trigger, sends
 				// a truncated Shields.xml and a JOI without a friendly name:
@@ -66,5 +70,53 @@ func TestMockServerExchanges(t *testing.T) {
 				t.Errorf("%s: list %s complete=%v contacts=%d groups=%d", file, l.Protocol, l.Complete, len(l.Contacts), len(l.Groups))
 			}
 		}
+	}
+}
+
+// transcriptLine finds a protocol line in the text transcripts: "C: …",
+// "S: …", or emesene/papyon's ">>> …" and "<<< …".
+var transcriptLine = regexp.MustCompile(`^(?:\[[^\]]*\] )?(?:[a-z.]+\] )?(C: |S: |>>> |<<< )(.+)$`)
+
+// TestTranscriptLinesDecoded: every command line quoted in the text
+// transcripts of other implementations decodes with named fields.
+func TestTranscriptLinesDecoded(t *testing.T) {
+	dir := filepath.Join("..", "..", "shared", "transcripts")
+	if d := os.Getenv("MSNSNIFF_SHARED"); d != "" {
+		dir = filepath.Join(d, "transcripts")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if len(files) == 0 {
+		t.Skip("transcripts not available")
+	}
+	n := 0
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			mm := transcriptLine.FindStringSubmatch(strings.TrimRight(line, "\r"))
+			if mm == nil || len(mm[2]) < 3 || !isCmdPrefix([]byte(mm[2][:3])) {
+				continue
+			}
+			text := strings.TrimSuffix(mm[2], `\n`)
+			dir := ServerToClient
+			if mm[1] == "C: " || mm[1] == ">>> " {
+				dir = ClientToServer
+			}
+			_, col := run(t, []step{{dir, text + "\r\n"}}, 0, false)
+			for _, m := range col.messages() {
+				n++
+				if !isDigits(m.Cmd) && Lookup(m.Cmd) == nil {
+					t.Errorf("%s: unknown command %q", filepath.Base(file), m.Line)
+				}
+				if m.Fields == nil {
+					t.Errorf("%s: %q has no decoded fields", filepath.Base(file), m.Line)
+				}
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("only %d transcript lines found", n)
 	}
 }

@@ -99,6 +99,9 @@ func TestRealCapturesNoUnexplainedAnomalies(t *testing.T) {
 				if ev.Message.Cmd != "" && dissect.Lookup(ev.Message.Cmd) == nil && !isNumeric(ev.Message.Cmd) {
 					t.Errorf("%s: unknown command %q", filepath.Base(f), ev.Message.Line)
 				}
+				if ev.Message.Fields == nil {
+					t.Errorf("%s: %q has no decoded fields", filepath.Base(f), ev.Message.Line)
+				}
 			}
 		}
 		if msgs == 0 {
