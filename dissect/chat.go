@@ -9,7 +9,9 @@ import (
 // Conversation is one switchboard session as a chat log: who took part
 // and what they said, in order.
 type Conversation struct {
-	Conn string `json:"conn"`
+	Conn   string `json:"conn"`
+	Client string `json:"client"`
+	Server string `json:"server"`
 	// User is the passport of the client whose connection this is.
 	User         string        `json:"user"`
 	Participants []Participant `json:"participants"`
@@ -55,7 +57,7 @@ func (c *Conn) Conversation() *Conversation {
 // evidence.
 func (c *Conn) conversation() *Conversation {
 	if c.chat == nil {
-		c.chat = &Conversation{Conn: c.Info.ID, Participants: []Participant{}, Messages: []ChatMessage{}, Start: c.now}
+		c.chat = &Conversation{Conn: c.Info.ID, Client: c.Info.Client, Server: c.Info.Server, Participants: []Participant{}, Messages: []ChatMessage{}, Start: c.now}
 	}
 	c.chat.End = c.now
 	return c.chat

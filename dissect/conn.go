@@ -96,6 +96,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum := c.stats
 		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
 		sum.User = c.user
+		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
 	}
 }

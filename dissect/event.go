@@ -116,6 +116,10 @@ type Summary struct {
 	Skipped  [2]int `json:"-"`
 	// Ends are the reasons each direction ended.
 	Ends [2]string `json:"-"`
+	// Conversation is the chat log of a switchboard connection, and
+	// ContactList what a login revealed of its lists; nil when none.
+	Conversation *Conversation `json:"-"`
+	ContactList  *ContactList  `json:"-"`
 }
 
 // Sink receives the events of every connection, in the order they happen.

@@ -143,6 +143,8 @@ func decodeMSG(c *Conn, m *Message) {
 	f := &MSGFields{Kind: "other"}
 	m.Fields = f
 	if m.Dir == ClientToServer && len(a) >= 1 {
+		// Clients send MSG only on switchboards.
+		c.switchboard = true
 		f.Ack = a[0]
 		switch f.Ack {
 		case "U", "N", "A", "D", "S":
@@ -205,6 +207,10 @@ func decodeMSG(c *Conn, m *Message) {
 		f.TypingUser = hdr.Get("TypingUser")
 		if f.TypingUser == "" {
 			f.TypingUser = hdr.Get("RecordingUser")
+		}
+		if m.Dir == ClientToServer && c.user == "" && f.TypingUser != "" {
+			// A capture that missed USR/ANS still learns who the client is.
+			c.user = ParseHandle(f.TypingUser).Passport
 		}
 		f.meaning = f.TypingUser + " is typing"
 	case ct == "text/x-msnmsgr-datacast":

@@ -64,7 +64,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxBufTotal, "max-buffer-total", 256<<20, "out-of-order bytes buffered across all connections")
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
-	root.AddCommand(newReadCmd(o), newContactsCmd(o))
+	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o))
 	return root
 }
 
