@@ -44,7 +44,7 @@ func sampleEvents() []*dissect.Event {
 		Fields: &dissect.LSTFields{Passport: "bob@example.com", Nickname: "Bob", ListMask: 11, Lists: []string{"FL", "AL", "RL"}, Groups: []string{"0"}}}
 	msg := &dissect.Message{Dir: dissect.ClientToServer, Cmd: "MSG", TrID: 4, HasTrID: true, Args: []string{"A", "9"},
 		Line: "MSG 4 A 9", HasPayload: true, PayloadLen: 12, Payload: []byte("Hello bob"), PayloadMissing: 3,
-		Fields: &dissect.MSGFields{Ack: "A", ContentType: "text/plain"}, Meaning: "message (text/plain)",
+		Fields: &dissect.MSGFields{Ack: "A", ContentType: "text/plain", Kind: "text", Text: "Hello bob"}, Meaning: "message (text/plain)",
 		Notes: []string{"3 payload bytes missing (capture gap)"}}
 	evil := &dissect.Message{Dir: dissect.ServerToClient, Cmd: "ZZZ", Line: "ZZZ \x1b[31mred\x07", Args: []string{"\x1b[31mred\x07"},
 		Meaning: "unknown", Notes: []string{"unknown command"}}
@@ -158,5 +158,50 @@ func TestWriteErrorsAreReported(t *testing.T) {
 	}
 	if WriteContactsJSON(failWriter{}, sampleLists()) == nil || WriteContactsTable(failWriter{}, sampleLists()) == nil {
 		t.Error("contact writers swallowed a write error")
+	}
+}
+
+func sampleConversation() *dissect.Conversation {
+	at := func(s int) time.Time { return ts.Add(time.Duration(s) * time.Second) }
+	return &dissect.Conversation{
+		Conn: "c3", Client: "192.0.2.10:3003", Server: "198.51.100.30:1863", User: "alice@example.com",
+		Start: at(0), End: at(9),
+		Participants: []dissect.Participant{{Passport: "alice@example.com", Nickname: "Alice"}, {Passport: "bob@example.com", Nickname: "Bob 李"}},
+		Messages: []dissect.ChatMessage{
+			{Time: at(1), From: "bob@example.com", Nickname: "Bob 李", Kind: "join"},
+			{Time: at(2), From: "alice@example.com", Nickname: "Alice", Kind: "typing"},
+			{Time: at(3), From: "alice@example.com", Nickname: "Alice", Kind: "text", Text: "two\r\nlines\r\n"},
+			{Time: at(4), From: "bob@example.com", Nickname: "Bob 李", Kind: "nudge"},
+			{Time: at(5), From: "bob@example.com", Nickname: "Bob 李", Kind: "file", FileName: "holiday.jpg", FileSize: 123456},
+			{Time: at(6), From: "bob@example.com", Nickname: "Bob 李", Kind: "text", Text: "cut\x1b[0m", Incomplete: true},
+			{Time: at(7), From: "", Kind: "text", Text: "who am I"},
+			{Time: at(9), From: "bob@example.com", Nickname: "Bob 李", Kind: "leave"},
+		},
+	}
+}
+
+func TestChats(t *testing.T) {
+	convs := []*dissect.Conversation{sampleConversation()}
+	var b bytes.Buffer
+	if err := WriteChatsText(&b, convs, ChatOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "typing") {
+		t.Error("typing shown without --typing")
+	}
+	golden(t, "chats.txt", b.Bytes())
+	b.Reset()
+	if err := WriteChatsText(&b, convs, ChatOptions{Typing: true}); err != nil || !strings.Contains(b.String(), "Alice is typing") {
+		t.Errorf("typing not shown with the option: %v", err)
+	}
+	b.Reset()
+	if err := WriteChatsJSON(&b, convs, ChatOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "chats.json", b.Bytes())
+	b.Reset()
+	WriteChatsText(&b, nil, ChatOptions{})
+	if !strings.Contains(b.String(), "No switchboard conversation") {
+		t.Errorf("empty: %q", b.String())
 	}
 }

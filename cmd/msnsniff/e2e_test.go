@@ -45,6 +45,8 @@ func TestGolden(t *testing.T) {
 			{"read.ndjson", []string{"read", "--format", "json", path}},
 			{"contacts.txt", []string{"contacts", path}},
 			{"contacts.json", []string{"contacts", "--format", "json", path}},
+			{"chats.txt", []string{"chats", "--typing", path}},
+			{"chats.json", []string{"chats", "--format", "json", path}},
 		}
 		for _, r := range runs {
 			t.Run(c.Name+"/"+r.suffix, func(t *testing.T) {
