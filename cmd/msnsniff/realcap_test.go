@@ -399,3 +399,136 @@ func TestPeerCapturesMatchTheServerDatabase(t *testing.T) {
 		t.Errorf("only %d contact lists checked against the database", checked)
 	}
 }
+
+// chatLog runs "chats --format json" and returns the conversations.
+func chatLog(t *testing.T, args ...string) []dissect.Conversation {
+	t.Helper()
+	out, errOut, code := cli(t, nil, append([]string{"chats", "--format", "json", "--typing"}, args...)...)
+	if code != 0 {
+		t.Fatalf("chats: exit %d: %s", code, errOut)
+	}
+	var convs []dissect.Conversation
+	if err := json.Unmarshal([]byte(out), &convs); err != nil {
+		t.Fatal(err)
+	}
+	return convs
+}
+
+// TestRealChats: the 2006 switchboard chat (typing and text, MSNP12 era)
+// reads as a clean log with the right senders, and the 2011 capture's chat
+// keeps its multi-byte text and nicknames.
+func TestRealChats(t *testing.T) {
+	shared := sharedDir(t)
+	convs := chatLog(t, filepath.Join(shared, "pcaps", "chrissanders-packets__ppa1e__msnms.pcap"))
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations, want 1", len(convs))
+	}
+	c := convs[0]
+	var texts []string
+	typing := 0
+	for _, m := range c.Messages {
+		switch m.Kind {
+		case "text":
+			texts = append(texts, m.Nickname+": "+m.Text)
+		case "typing":
+			typing++
+		case "join":
+		default:
+			t.Errorf("unexpected %s entry", m.Kind)
+		}
+	}
+	want := []string{
+		"Brian: Hey Brian",
+		"Thomas: Hey man, whats up?",
+		"Brian: Not much, did you hear about the new IT guy they hired?",
+		"Thomas: ohh yea, i hear he is a real jerk",
+		"Brian: I've heard the same",
+		"Thomas: maybe we should try hacking into a server to mess with him?",
+		"Brian: sounds good to me",
+	}
+	if strings.Join(texts, "\n") != strings.Join(want, "\n") || typing < 10 {
+		t.Errorf("chat log:\n%s\n(%d typing notices)", strings.Join(texts, "\n"), typing)
+	}
+	if len(c.Participants) != 2 || c.User == "" || c.Participants[0].Passport != c.User {
+		t.Errorf("participants %+v, user %q", c.Participants, c.User)
+	}
+
+	convs = chatLog(t, filepath.Join(shared, "pcaps", "hc9725-my_etherdump__pcap__msn.pcap"))
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations in the MSNP8 capture, want 1", len(convs))
+	}
+	var sawCJK, sawOther bool
+	for _, m := range convs[0].Messages {
+		if m.Kind != "text" {
+			continue
+		}
+		if m.From == convs[0].User && m.Text == "地方地方" {
+			sawCJK = true
+		}
+		if m.From != convs[0].User && m.Nickname != "" {
+			sawOther = true
+		}
+	}
+	if !sawCJK || !sawOther {
+		t.Errorf("MSNP8 chat: multi-byte text from the user %v, named peer %v: %+v", sawCJK, sawOther, convs[0].Messages)
+	}
+}
+
+// TestSecretsRedacted: no credential from the real captures reaches any
+// output without --show-secrets. The credentials are found by running
+// with --show-secrets and comparing every message's parameters.
+func TestSecretsRedacted(t *testing.T) {
+	shared := sharedDir(t)
+	files, _ := filepath.Glob(filepath.Join(shared, "pcaps", "*.pcap"))
+	peer, _ := filepath.Glob(filepath.Join(shared, "peer", "*.pcap"))
+	files = append(files, peer...)
+	found := 0
+	for _, f := range files {
+		ports := []string{"--port", "1863", "--port", "1864"}
+		shown, _, _ := cli(t, nil, append([]string{"read", "--format", "json", "--show-secrets"}, append(ports, f)...)...)
+		hidden, _, _ := cli(t, nil, append([]string{"read", "--format", "json"}, append(ports, f)...)...)
+		a, b := decodeNDJSON(t, shown), decodeNDJSON(t, hidden)
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d records with secrets, %d without", f, len(a), len(b))
+		}
+		var secrets []string
+		for i := range a {
+			if a[i]["type"] != "message" {
+				continue
+			}
+			sa, sb := toStrings(a[i]["args"]), toStrings(b[i]["args"])
+			for k := range sa {
+				if sa[k] != sb[k] {
+					if !strings.HasPrefix(sb[k], "[redacted ") {
+						t.Errorf("%s: %q shown as %q", f, sa[k], sb[k])
+					}
+					secrets = append(secrets, sa[k])
+				}
+			}
+			// Every TWN/SSO ticket must be among them.
+			for _, arg := range sb {
+				if strings.HasPrefix(arg, "t=") {
+					t.Errorf("%s: ticket not redacted: %.40s", f, arg)
+				}
+			}
+		}
+		found += len(secrets)
+		var outputs []string
+		for _, args := range [][]string{{"read"}, {"read", "--format", "json"}, {"contacts", "--format", "json"}, {"contacts"}, {"chats", "--typing"}, {"chats", "--format", "json"}} {
+			out, _, _ := cli(t, nil, append(append(args, ports...), f)...)
+			outputs = append(outputs, out)
+		}
+		all := strings.Join(outputs, "\n")
+		for _, s := range secrets {
+			if len(s) >= 6 && strings.Contains(all, s) {
+				t.Errorf("%s: secret %.30s… reaches the output", filepath.Base(f), s)
+			}
+		}
+		if strings.Contains(all, "MSPAuth") {
+			t.Errorf("%s: MSPAuth reaches the output", filepath.Base(f))
+		}
+	}
+	if found < 20 {
+		t.Errorf("only %d credentials found in the real captures; the comparison is not working", found)
+	}
+}
