@@ -398,7 +398,11 @@ func decodeGCF(c *Conn, m *Message) {
 		return
 	}
 	f.readXML(m)
-	f.meaning = fmt.Sprintf("configuration %s (%d B XML <%s>)", f.File, len(m.Payload), f.Root)
+	name := "configuration"
+	if f.File != "" {
+		name += " " + f.File
+	}
+	f.meaning = fmt.Sprintf("%s (%d B XML <%s>)", name, len(m.Payload), f.Root)
 	if len(f.Policies) > 0 {
 		f.meaning += ": policies " + strings.Join(f.Policies, ", ")
 	}

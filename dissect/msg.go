@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
-	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/htmlindex"
 )
 
 // MSGFields is a decoded MSG: who sent it, its MIME headers' meaning, and
@@ -293,7 +293,10 @@ func decodeCharset(m *Message, body []byte, charset string, declared bool) strin
 	case cs == "" || cs == "iso-8859-1" || cs == "latin1":
 		return decodeWith(charmap.ISO8859_1, body)
 	}
-	enc, err := ianaindex.MIME.Encoding(charset)
+	// The WHATWG label index maps the labels clients really wrote (gb2312,
+	// ks_c_5601-1987, shift_jis, windows-1251 …) to a decoder, taking
+	// supersets such as GBK for GB2312 as browsers do.
+	enc, err := htmlindex.Get(charset)
 	if err != nil || enc == nil {
 		m.Note("unknown charset " + charset + "; text shown as UTF-8")
 		return strings.ToValidUTF8(string(body), "\uFFFD")

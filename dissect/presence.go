@@ -402,7 +402,10 @@ func decodeDataPayload(c *Conn, m *Message) {
 		if m.Dir == ServerToClient && m.Cmd == "UUX" {
 			f.meaning = "personal data accepted"
 		} else {
-			f.meaning = personalWho(f) + " cleared the personal message"
+			f.meaning = "personal message cleared"
+			if f.Passport != "" {
+				f.meaning = f.Passport + " cleared the personal message"
+			}
 		}
 		return
 	}
