@@ -1,6 +1,8 @@
 package dissect
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -93,6 +95,126 @@ func FuzzSyncLines(f *testing.F) {
 			for _, ct := range l.Contacts {
 				if len(ct.Groups) != len(ct.GroupIDs) {
 					t.Fatalf("groups %v vs ids %v", ct.Groups, ct.GroupIDs)
+				}
+			}
+		}
+	})
+}
+
+// FuzzMSGPayload feeds arbitrary MSG payloads (MIME headers, text in any
+// charset, P2P binary, MSNSLP, invitations) through the MSG decoder in
+// both directions and checks the result always marshals.
+func FuzzMSGPayload(f *testing.F) {
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=B; CO=ff; CS=0; PF=22\r\n\r\nhello"), false)
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=GB2312\r\nMessage-ID: {1}\r\nChunks: 2\r\n\r\n\xc4\xe3"), true)
+	f.Add([]byte("Message-ID: {1}\r\nChunk: 1\r\n\r\n\xba\xc3"), false)
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/x-msnmsgr-datacast\r\n\r\nID: 2\r\nData: <msnobj Creator=\"a\" Type=\"8\"/>\r\n"), true)
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsinvite\r\n\r\nInvitation-Command: INVITE\r\nApplication-File: a.txt\r\nApplication-FileSize: -5\r\n"), false)
+	f.Add([]byte(p2pBody(0, 1, slpInvite(fileContextB64("x.bin", 9), "{5D3E02AB-6190-11D3-BBBB-00C04F795683}"), 0, 0)), false)
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile\r\nClientPort: 36867\r\nMemberIdHigh: 1\r\nMemberIdLow: -2\r\nABCHMigrated: 1\r\n\r\n"), true)
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/x-mms-emoticon\r\n\r\n:)\t<msnobj/>\t(x)\t<bad\t"), false)
+	f.Fuzz(func(t *testing.T, payload []byte, server bool) {
+		col := &collector{}
+		c := NewConn(ConnInfo{ID: "f"}, Options{}, col)
+		head := "MSG 1 A "
+		d := ClientToServer
+		if server {
+			head, d = "MSG bob@example.com Bob ", ServerToClient
+		}
+		for i := 0; i < 2; i++ { // twice, so chunk state is exercised
+			c.Data(d, t0, []byte(head+itoa(len(payload))+"\r\n"))
+			c.Data(d, t0, payload)
+		}
+		c.End(ClientToServer, t0, "FIN")
+		c.End(ServerToClient, t0, "FIN")
+		for _, m := range col.messages() {
+			if m.Fields == nil {
+				t.Fatalf("MSG without fields: %q", m.Line)
+			}
+			if _, err := json.Marshal(m.Fields); err != nil {
+				t.Fatalf("fields do not marshal: %v", err)
+			}
+			for _, n := range m.Notes {
+				if strings.HasPrefix(n, "decoder failed:") {
+					t.Fatalf("decoder panicked: %s", n)
+				}
+			}
+		}
+		if conv := c.Conversation(); conv != nil {
+			if _, err := json.Marshal(conv); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// FuzzP2P checks the P2P/MSNSLP decoder on arbitrary bodies.
+func FuzzP2P(f *testing.F) {
+	for _, s := range []string{
+		p2pBody(0, 1, slpInvite(fileContextB64("holiday.jpg", 123456), "{5D3E02AB-6190-11D3-BBBB-00C04F795683}"), 0, 0),
+		p2pBody(0, 2, slpInvite("PG1zbm9iaiBDcmVhdG9yPSJhIi8+AA==", "{A4268EEC-FEC5-49E5-95C3-F126696BDBF6}"), 0, 1),
+		p2pBody(5, 3, []byte("binary"), 0x20, 12),
+		p2pBody(0, 4, nil, 2, 0),
+	} {
+		f.Add([]byte(s[strings.Index(s, "\r\n\r\n")+4:]))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := DecodeP2P(body)
+		if len(body) < 48 {
+			if err == nil || p != nil {
+				t.Fatal("short body accepted")
+			}
+			return
+		}
+		if p == nil {
+			t.Fatal("no header decoded from a full-size body")
+		}
+		if err == nil && 48+int(p.MessageLength)+4 != len(body) {
+			t.Fatalf("inconsistent lengths accepted: %d + %d + 4 != %d", 48, p.MessageLength, len(body))
+		}
+		if _, err := json.Marshal(p); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// FuzzLine feeds one arbitrary command line, in either direction, under a
+// chosen dialect, through every decoder.
+func FuzzLine(f *testing.F) {
+	for _, s := range []string{
+		"ILN 8 NLN bob@example.com 1 Bob 2148319276 %3Cmsnobj%2F%3E http://x",
+		"NLN NLN 1:bob@example.com Bob 2789003324:48 %3Cmsnobj%20Creator%3D%22a%22%2F%3E",
+		"FLN 1:bob@example.com 0:0", "CHG 9 NLN 0:x", "RNG 1 h:1 CKI c a@b A U d 1",
+		"ADC 1 FL N=a F=%zz C=1 g", "REG 1 1 n g 0", "ADG 1 1 n g 0", "REM 0 RL 5 a@b",
+		"IRO 1 1 2 a@b;{x} A 1:2", "UUN 1 a@b x 3", "FND 1 a=b c", "OUT RCT x", "QNG x", "USR 1 SSO S t=x y {z}",
+	} {
+		f.Add(s, uint8(15), true)
+	}
+	f.Fuzz(func(t *testing.T, line string, ver uint8, server bool) {
+		if strings.ContainsAny(line, "\r\n") {
+			return
+		}
+		col := &collector{}
+		c := NewConn(ConnInfo{ID: "f"}, Options{}, col)
+		v := itoa(int(ver%18) + 2)
+		c.Data(ClientToServer, t0, []byte("VER 1 MSNP"+v+"\r\n"))
+		c.Data(ServerToClient, t0, []byte("VER 1 MSNP"+v+"\r\n"))
+		d := ClientToServer
+		if server {
+			d = ServerToClient
+		}
+		c.Data(d, t0, []byte(line+"\r\n"))
+		c.End(ClientToServer, t0, "FIN")
+		c.End(ServerToClient, t0, "FIN")
+		for _, m := range col.messages() {
+			if m.Fields != nil {
+				if _, err := json.Marshal(m.Fields); err != nil {
+					t.Fatalf("%q: %v", m.Line, err)
+				}
+			}
+			for _, n := range m.Notes {
+				if strings.HasPrefix(n, "decoder failed:") {
+					t.Fatalf("%q: %s", m.Line, n)
 				}
 			}
 		}
