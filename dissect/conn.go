@@ -42,6 +42,21 @@ type Conn struct {
 	challenge string
 	// showSecrets keeps credentials in the output instead of redacting.
 	showSecrets bool
+
+	// Role evidence (sessions.go).
+	sawVER, redirected, signedIn, nsEvidence bool
+	// tracker correlates this connection with others into a session.
+	tracker *Tracker
+	session *Session
+	// parent is the NS connection a switchboard was opened from.
+	parent string
+
+	// Transaction pairing (transactions.go).
+	requests   map[uint32]*request
+	orphans    []orphan
+	unanswered []string
+	firstTrID  uint32
+	sawRequest bool
 }
 
 // Options configure the dissection of a connection.
@@ -50,11 +65,14 @@ type Options struct {
 	// ShowSecrets keeps credentials (Passport tickets, MD5 answers, SSO
 	// tokens, auth cookies) in the output instead of "[redacted N B]".
 	ShowSecrets bool
+	// Tracker, when set, links this connection with the others of the run
+	// into sessions; share one Tracker across all connections.
+	Tracker *Tracker
 }
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets}
+	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c)
 		if info.MidStream {
@@ -93,9 +111,15 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 	c.sink.Event(&Event{Kind: KindEnd, Conn: &c.Info, Time: ts, Dir: dir, Offset: f.off, Reason: reason})
 	c.stats.Ends[dir] = reason
 	if c.ended[ClientToServer] && c.ended[ServerToClient] {
+		c.flushRequests()
+		if c.tracker != nil {
+			c.tracker.closeConn(c, ts)
+		}
 		sum := c.stats
 		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
 		sum.User = c.user
+		sum.Role, sum.Session, sum.Parent = c.Role(), c.Info.Session, c.parent
+		sum.Unanswered = c.unanswered
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
 	}
@@ -240,6 +264,13 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if cmd != nil && cmd.Decode != nil {
 		c.decode(cmd, m)
 	}
+	c.observeRole(m)
+	if dir == ClientToServer {
+		c.pairRequest(m)
+	} else {
+		c.pairReply(m)
+	}
+	c.correlate(m) // before redaction: it needs the raw cookies
 	m.redact()
 	switch {
 	case m.Meaning != "":
@@ -319,4 +350,27 @@ func parseLength(s string) (int, bool) {
 		return 1<<31 - 1, true
 	}
 	return int(v), true
+}
+
+// correlate hands session-relevant messages to the Tracker.
+func (c *Conn) correlate(m *Message) {
+	t := c.tracker
+	if t == nil {
+		return
+	}
+	a := m.Args
+	switch {
+	case m.Cmd == "XFR" && m.Dir == ServerToClient && len(a) >= 2 && a[0] == "NS":
+		t.offerNS(c, a[1])
+	case m.Cmd == "XFR" && m.Dir == ServerToClient && len(a) >= 4 && a[0] == "SB":
+		t.offerSB(c, a[1], a[3])
+	case m.Cmd == "RNG" && len(a) >= 4:
+		t.offerSB(c, a[1], a[3])
+	case m.Cmd == "USR" && m.Dir == ClientToServer && len(a) == 2 && c.switchboard:
+		t.claimSB(c, a[1])
+	case m.Cmd == "ANS" && m.Dir == ClientToServer && len(a) >= 2:
+		t.claimSB(c, a[1])
+	case c.session == nil && (c.sawVER || c.nsEvidence) && !c.switchboard:
+		t.placeNS(c)
+	}
 }

@@ -15,6 +15,9 @@ type dialect struct {
 	lo, hi int
 	// offered are the dialects the client listed in VER.
 	offered []int
+	// inherited is the dialect of the NS a switchboard was opened from
+	// (switchboards never state theirs).
+	inherited int
 }
 
 // name returns "MSNP10" and whether it was inferred; "" when nothing is
@@ -31,6 +34,8 @@ func (d *dialect) name() (string, bool) {
 		return fmt.Sprintf("MSNP%d+", d.lo), true
 	case d.hi > 0:
 		return fmt.Sprintf("MSNP2-%d", d.hi), true
+	case d.inherited > 0:
+		return "MSNP" + strconv.Itoa(d.inherited), true
 	case len(d.offered) == 1:
 		return "MSNP" + strconv.Itoa(d.offered[0]), true
 	}
@@ -66,6 +71,9 @@ func (d *dialect) effective() int {
 	}
 	if d.lo > 0 {
 		return d.lo
+	}
+	if d.inherited > 0 {
+		return d.inherited
 	}
 	if d.hi > 0 && d.hi <= 7 {
 		return d.hi

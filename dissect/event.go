@@ -43,6 +43,9 @@ type ConnInfo struct {
 	Start time.Time
 	// MidStream is set when the capture started after the TCP handshake.
 	MidStream bool
+	// Session is the id of the visit (DS → NS → SBs) the connection belongs
+	// to, once the Tracker has placed it; "" without a Tracker.
+	Session string
 }
 
 // EventKind says what an Event reports.
@@ -116,6 +119,14 @@ type Summary struct {
 	Skipped  [2]int `json:"-"`
 	// Ends are the reasons each direction ended.
 	Ends [2]string `json:"-"`
+	// Role is DS, NS or SB ("" when the traffic did not tell); Session the
+	// visit it belongs to; Parent the NS connection a switchboard was
+	// opened from.
+	Role    Role   `json:"-"`
+	Session string `json:"-"`
+	Parent  string `json:"-"`
+	// Unanswered lists requests the server never answered.
+	Unanswered []string `json:"-"`
 	// Conversation is the chat log of a switchboard connection, and
 	// ContactList what a login revealed of its lists; nil when none.
 	Conversation *Conversation `json:"-"`

@@ -40,8 +40,8 @@ func TestFraming(t *testing.T) {
 		},
 		{
 			name:   "garbage before a command is skipped and reported",
-			steps:  []step{s2c("VER 1 MSNP10\r\n\x00\x01garbage here\r\nmore junk\r\nQNG 50\r\n")},
-			want:   []string{"s2c VER #1", "s2c QNG"},
+			steps:  []step{c2s("VER 1 MSNP10\r\n"), s2c("VER 1 MSNP10\r\n\x00\x01garbage here\r\nmore junk\r\nQNG 50\r\n")},
+			want:   []string{"c2s VER #1", "s2c VER #1", "s2c QNG"},
 			events: []string{"skip 27"},
 		},
 		{

@@ -17,6 +17,8 @@ var msnp8Session = []step{
 	c2s(crlf("VER 4 MSNP8 CVR0")),
 	s2c(crlf("VER 4 MSNP8")),
 	c2s(crlf("USR 6 TWN I alice@hotmail.com")),
+	s2c(crlf("USR 6 TWN S lc=1033,id=507")),
+	c2s(crlf("USR 7 TWN S t=ticket&p=profile")),
 	s2c(crlf("USR 7 OK alice@hotmail.com Alice%20Smith 1 0")),
 	s2c(profileMsg("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile; charset=UTF-8\r\n\r\n")),
 	c2s(crlf("SYN 8 0")),
@@ -79,7 +81,7 @@ func TestMSNP8Burst(t *testing.T) {
 			}
 		}
 		got := strings.Join(summary(col.messages()), "|")
-		want := "c2s VER #4|s2c VER #4|c2s USR #6|s2c USR #7|s2c MSG [72]|c2s SYN #8|s2c SYN #8|s2c GTC|s2c BLP|s2c PRP|s2c PRP|" +
+		want := "c2s VER #4|s2c VER #4|c2s USR #6|s2c USR #6|c2s USR #7|s2c USR #7|s2c MSG [72]|c2s SYN #8|s2c SYN #8|s2c GTC|s2c BLP|s2c PRP|s2c PRP|" +
 			"s2c LSG|s2c LSG|s2c LSG|s2c LST|s2c BPR|s2c BPR|s2c LST|s2c LST|c2s CHG #9|s2c CHG #9|s2c ILN #9"
 		if got != want {
 			t.Errorf("chunk %d: messages\n got %s\nwant %s", chunk, got, want)

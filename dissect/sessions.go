@@ -1,0 +1,234 @@
+package dissect
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Role is what a connection is for, decided from what is said on it
+// (framing.md "Telling NS from SB"), never from the port.
+type Role string
+
+// Connection roles.
+const (
+	RoleUnknown      Role = ""
+	RoleDispatch     Role = "DS"
+	RoleNotification Role = "NS"
+	RoleSwitchboard  Role = "SB"
+)
+
+// Role returns the connection's role as far as its traffic tells.
+func (c *Conn) Role() Role {
+	switch {
+	case c.switchboard:
+		return RoleSwitchboard
+	case c.redirected && !c.signedIn:
+		return RoleDispatch
+	case c.sawVER || c.nsEvidence:
+		return RoleNotification
+	}
+	return RoleUnknown
+}
+
+// nsOnly are commands only a notification server connection carries.
+var nsOnly = map[string]bool{
+	"SYN": true, "LST": true, "LSG": true, "GTC": true, "BLP": true, "PRP": true, "BPR": true, "CHG": true,
+	"ILN": true, "NLN": true, "FLN": true, "UBX": true, "UUX": true, "RNG": true, "CHL": true, "QRY": true,
+	"PNG": true, "QNG": true, "NOT": true, "ADL": true, "RML": true, "ADC": true, "ADD": true, "REM": true,
+	"SBS": true, "GCF": true, "UBN": true, "UUN": true, "FQY": true, "REA": true, "SBP": true, "ADG": true,
+	"RMG": true, "REG": true, "URL": true,
+}
+
+// observeRole gathers role evidence from a decoded message.
+func (c *Conn) observeRole(m *Message) {
+	switch {
+	case m.Cmd == "VER":
+		c.sawVER = true
+	case m.Cmd == "XFR" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "NS":
+		c.redirected = true
+	case m.Cmd == "USR" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "OK" && !c.switchboard:
+		c.signedIn = true
+	case m.Cmd == "MSG" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "Hotmail":
+		c.nsEvidence = true
+	case nsOnly[m.Cmd]:
+		c.nsEvidence = true
+	}
+}
+
+// Session is one user's visit: the dispatch connection, the notification
+// connection it redirected to, and the switchboards that NS opened.
+type Session struct {
+	ID    string    `json:"session"`
+	User  string    `json:"user"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Conns lists the connections of the session in order of appearance.
+	Conns []string `json:"conns"`
+	ns    *Conn
+}
+
+// offer is a server telling a client where to connect next.
+type offer struct {
+	session *Session
+	from    *Conn
+	client  netip.Addr
+	address string
+	cookie  string
+	at      time.Time
+	taken   bool
+}
+
+// offerWindow is how long after an XFR or RNG the matching connection may
+// start. Clients connect within seconds; a generous window tolerates slow
+// captures while keeping stale offers from matching reused addresses.
+const offerWindow = 10 * time.Minute
+
+// maxOffers bounds the remembered offers (each NS may send many RNGs).
+const maxOffers = 4096
+
+// Tracker correlates connections into sessions across a whole capture:
+// DS → NS by the XFR NS address, NS → SB by the XFR SB / RNG cookie. One
+// Tracker is shared by every Conn of a run (Options.Tracker).
+type Tracker struct {
+	sessions []*Session
+	nsOffers []*offer
+	sbOffers map[string]*offer
+	next     int
+}
+
+// NewTracker returns an empty Tracker.
+func NewTracker() *Tracker { return &Tracker{sbOffers: map[string]*offer{}} }
+
+// Sessions returns every session seen so far, in order of creation.
+func (t *Tracker) Sessions() []*Session { return t.sessions }
+
+func (t *Tracker) newSession(c *Conn) *Session {
+	t.next++
+	s := &Session{ID: "s" + strconv.Itoa(t.next), Start: c.Info.Start, End: c.Info.Start}
+	t.sessions = append(t.sessions, s)
+	return s
+}
+
+func clientAddr(c *Conn) netip.Addr {
+	ap, err := netip.ParseAddrPort(c.Info.Client)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr()
+}
+
+// join places the connection into a session (once).
+func (t *Tracker) join(c *Conn, s *Session) {
+	c.session = s
+	c.Info.Session = s.ID
+	s.Conns = append(s.Conns, c.Info.ID)
+	if c.Info.Start.Before(s.Start) {
+		s.Start = c.Info.Start
+	}
+}
+
+// placeNS runs on a DS/NS connection's first message: it belongs to the
+// session of the DS that redirected this client to this server, or starts
+// a session of its own.
+func (t *Tracker) placeNS(c *Conn) {
+	if c.session != nil {
+		return
+	}
+	addr := clientAddr(c)
+	for i := len(t.nsOffers) - 1; i >= 0; i-- {
+		o := t.nsOffers[i]
+		if !o.taken && o.client == addr && sameServer(o.address, c.Info.Server) && c.Info.Start.Sub(o.at) < offerWindow && !c.Info.Start.Before(o.at) {
+			o.taken = true
+			t.join(c, o.session)
+			return
+		}
+	}
+	t.join(c, t.newSession(c))
+}
+
+// sameServer compares an advertised "host:port" with the address the
+// client connected to. Revival servers may advertise a name, which then
+// cannot match; the cookie still links switchboards.
+func sameServer(advertised, actual string) bool {
+	if strings.EqualFold(advertised, actual) {
+		return true
+	}
+	a, err1 := netip.ParseAddrPort(advertised)
+	b, err2 := netip.ParseAddrPort(actual)
+	return err1 == nil && err2 == nil && a == b
+}
+
+// offerNS records a DS's XFR NS.
+func (t *Tracker) offerNS(c *Conn, address string) {
+	if c.session == nil {
+		t.placeNS(c)
+	}
+	if len(t.nsOffers) >= maxOffers {
+		t.nsOffers = append(t.nsOffers[:0], t.nsOffers[len(t.nsOffers)/2:]...)
+	}
+	t.nsOffers = append(t.nsOffers, &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now})
+}
+
+// offerSB records an XFR SB or RNG cookie sent on a notification connection.
+func (t *Tracker) offerSB(c *Conn, address, cookie string) {
+	if cookie == "" {
+		return
+	}
+	if c.session == nil {
+		t.placeNS(c)
+	}
+	if len(t.sbOffers) >= maxOffers {
+		for k, o := range t.sbOffers {
+			if o.taken || c.now.Sub(o.at) > offerWindow {
+				delete(t.sbOffers, k)
+			}
+		}
+		if len(t.sbOffers) >= maxOffers {
+			t.sbOffers = map[string]*offer{}
+		}
+	}
+	c.session.ns = c
+	t.sbOffers[cookie] = &offer{session: c.session, from: c, address: address, cookie: cookie, at: c.now}
+}
+
+// claimSB links a switchboard connection, by the cookie of its USR or ANS,
+// to the session whose NS handed that cookie out. It inherits the NS's
+// user and dialect.
+func (t *Tracker) claimSB(c *Conn, cookie string) {
+	if c.session != nil {
+		return
+	}
+	o, ok := t.sbOffers[cookie]
+	if !ok {
+		t.join(c, t.newSession(c))
+		return
+	}
+	o.taken = true
+	t.join(c, o.session)
+	c.parent = o.from.Info.ID
+	ns := o.from
+	if c.user == "" {
+		c.user = ns.user
+	}
+	if c.dialect.version == 0 {
+		if v := ns.dialect.effective(); v != 0 {
+			c.dialect.inherited = v
+		}
+	}
+}
+
+// closeConn updates the session when a connection ends.
+func (t *Tracker) closeConn(c *Conn, end time.Time) {
+	if c.session == nil {
+		t.join(c, t.newSession(c))
+	}
+	s := c.session
+	if end.After(s.End) {
+		s.End = end
+	}
+	if s.User == "" || c.Role() == RoleNotification && c.user != "" {
+		s.User = c.user
+	}
+}

@@ -1,0 +1,74 @@
+package dissect
+
+import (
+	"reflect"
+	"testing"
+)
+
+// summaryOf runs steps and returns the connection's closing summary.
+func summaryOf(t *testing.T, steps []step, mid bool) *Summary {
+	t.Helper()
+	_, col := run(t, steps, 0, mid)
+	for _, ev := range col.events {
+		if ev.Kind == KindSummary {
+			return ev.Summary
+		}
+	}
+	t.Fatal("no summary")
+	return nil
+}
+
+func TestTransactions(t *testing.T) {
+	tests := []struct {
+		name  string
+		steps []step
+		mid   bool
+		want  []string
+	}{
+		{
+			name: "every request answered, several replies per request",
+			steps: []step{c2s(crlf("VER 1 MSNP8", "CHG 2 NLN 0")), s2c(crlf("VER 1 MSNP8", "CHG 2 NLN 0", "ILN 2 NLN a@b A 0", "ILN 2 NLN c@d C 0"))},
+		},
+		{
+			name:  "replies out of order",
+			steps: []step{c2s(crlf("CVR 5 0x0409 winnt 5.1 i386 MSNMSGR 5.0 MSMSGS a@b", "USR 6 TWN I a@b")), s2c(crlf("USR 6 TWN S x", "CVR 5 5.0 5.0 1.0 http://x"))},
+		},
+		{
+			name:  "a request delivered after its reply (reordered capture)",
+			steps: []step{s2c(crlf("VER 1 MSNP8")), c2s(crlf("VER 1 MSNP8"))},
+		},
+		{
+			name:  "request never answered and reply to nothing",
+			steps: []step{c2s(crlf("VER 1 MSNP8", "XFR 9 SB")), s2c(crlf("VER 1 MSNP8", "BLP 12 AL"))},
+			want: []string{
+				"XFR 9 (XFR 9 SB) was never answered",
+				"reply to no request: no client command used TrID 12 (BLP 12 AL)",
+			},
+		},
+		{
+			name:  "MSG U and N need no reply, but N may get a NAK",
+			steps: []step{c2s("MSG 1 U 0\r\nMSG 2 N 0\r\nMSG 3 A 0\r\n"), s2c(crlf("NAK 2"))},
+			want:  []string{"MSG 3 (MSG 3 A 0) was never answered"},
+		},
+		{
+			name:  "asynchronous TrID 0 is not a reply",
+			steps: []step{s2c(crlf("CHL 0 123", "ADC 0 RL N=a@b F=A"))},
+		},
+		{
+			name:  "mid-stream: replies to requests before the capture are not findings",
+			steps: []step{s2c(crlf("CHG 17 NLN 0")), c2s(crlf("PNG", "CHG 20 BSY 0")), s2c(crlf("QNG 50", "CHG 20 BSY 0"))},
+			mid:   true,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := summaryOf(t, tc.steps, tc.mid).Unanswered
+			if len(got) == 0 && len(tc.want) == 0 {
+				return
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("findings\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
