@@ -49,7 +49,8 @@ type Conn struct {
 	tracker *Tracker
 	session *Session
 	// parent is the NS connection a switchboard was opened from.
-	parent string
+	parent     string
+	parentConn *Conn
 
 	// Transaction pairing (transactions.go).
 	requests   map[uint32]*request
@@ -112,11 +113,13 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 	c.stats.Ends[dir] = reason
 	if c.ended[ClientToServer] && c.ended[ServerToClient] {
 		c.flushRequests()
+		c.inheritDialect()
 		if c.tracker != nil {
 			c.tracker.closeConn(c, ts)
 		}
 		sum := c.stats
 		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
+		sum.ProtocolSource = c.dialect.source()
 		sum.User = c.user
 		sum.Role, sum.Session, sum.Parent = c.Role(), c.Info.Session, c.parent
 		sum.Unanswered = c.unanswered

@@ -17,7 +17,8 @@ type dialect struct {
 	offered []int
 	// inherited is the dialect of the NS a switchboard was opened from
 	// (switchboards never state theirs).
-	inherited int
+	inherited     int
+	inheritedName string
 }
 
 // name returns "MSNP10" and whether it was inferred; "" when nothing is
@@ -26,6 +27,8 @@ func (d *dialect) name() (string, bool) {
 	switch {
 	case d.version > 0:
 		return "MSNP" + strconv.Itoa(d.version), false
+	case d.inheritedName != "":
+		return d.inheritedName, true
 	case d.lo > 0 && d.lo == d.hi:
 		return "MSNP" + strconv.Itoa(d.lo), true
 	case d.lo > 0 && d.hi > 0:
@@ -34,12 +37,26 @@ func (d *dialect) name() (string, bool) {
 		return fmt.Sprintf("MSNP%d+", d.lo), true
 	case d.hi > 0:
 		return fmt.Sprintf("MSNP2-%d", d.hi), true
-	case d.inherited > 0:
-		return "MSNP" + strconv.Itoa(d.inherited), true
+	case d.inheritedName != "":
+		return d.inheritedName, true
 	case len(d.offered) == 1:
 		return "MSNP" + strconv.Itoa(d.offered[0]), true
 	}
 	return "", false
+}
+
+// source says how the dialect was learnt: "VER", "inherited" (a
+// switchboard's NS) or "line shapes"; "" when nothing is known.
+func (d *dialect) source() string {
+	switch n, _ := d.name(); {
+	case n == "":
+		return ""
+	case d.version > 0:
+		return "VER"
+	case d.inheritedName != "":
+		return "inherited"
+	}
+	return "line shapes"
 }
 
 // atLeast records evidence that the dialect is v or newer.

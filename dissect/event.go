@@ -109,6 +109,9 @@ type Summary struct {
 	// when inferred); ProtocolInferred says it was not read from VER.
 	Protocol         string `json:"protocol"`
 	ProtocolInferred bool   `json:"protocol_inferred"`
+	// ProtocolSource says how the dialect was learnt: "VER", "inherited"
+	// (from the switchboard's NS) or "line shapes".
+	ProtocolSource string `json:"protocol_source"`
 	// User is the passport that signed in, when seen.
 	User string `json:"user"`
 	// Per direction, indexed by Dir: messages framed, bytes framed (lines

@@ -209,13 +209,28 @@ func (t *Tracker) claimSB(c *Conn, cookie string) {
 	t.join(c, o.session)
 	c.parent = o.from.Info.ID
 	ns := o.from
+	c.parentConn = ns
 	if c.user == "" {
 		c.user = ns.user
 	}
-	if c.dialect.version == 0 {
-		if v := ns.dialect.effective(); v != 0 {
-			c.dialect.inherited = v
-		}
+	if ns.user == "" {
+		// The switchboard's USR/ANS names the client: the same person as
+		// the NS that handed out the cookie.
+		ns.user = c.user
+	}
+	c.inheritDialect()
+}
+
+// inheritDialect takes the NS's dialect for a switchboard, which never
+// states its own; refreshed when the SB closes, since the NS may have
+// learnt more by then.
+func (c *Conn) inheritDialect() {
+	if c.parentConn == nil || c.dialect.version != 0 {
+		return
+	}
+	if v := c.parentConn.dialect.effective(); v != 0 {
+		c.dialect.inherited = v
+		c.dialect.inheritedName, _ = c.parentConn.dialect.name()
 	}
 }
 

@@ -26,7 +26,7 @@ func TestTransactions(t *testing.T) {
 		want  []string
 	}{
 		{
-			name: "every request answered, several replies per request",
+			name:  "every request answered, several replies per request",
 			steps: []step{c2s(crlf("VER 1 MSNP8", "CHG 2 NLN 0")), s2c(crlf("VER 1 MSNP8", "CHG 2 NLN 0", "ILN 2 NLN a@b A 0", "ILN 2 NLN c@d C 0"))},
 		},
 		{

@@ -15,15 +15,16 @@ const JSONTimeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
 // jsonEvent is the NDJSON record of a gap, a skip or a stream end.
 type jsonEvent struct {
-	Type   string `json:"type"`
-	Conn   string `json:"conn"`
-	TS     string `json:"ts"`
-	Client string `json:"client"`
-	Server string `json:"server"`
-	Dir    string `json:"dir"`
-	Bytes  int    `json:"bytes,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Offset int64  `json:"offset"`
+	Type    string `json:"type"`
+	Conn    string `json:"conn"`
+	Session string `json:"session,omitempty"`
+	TS      string `json:"ts"`
+	Client  string `json:"client"`
+	Server  string `json:"server"`
+	Dir     string `json:"dir"`
+	Bytes   int    `json:"bytes,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Offset  int64  `json:"offset"`
 }
 
 // jsonMessage is the NDJSON record of a message; trid is null when the
@@ -31,6 +32,7 @@ type jsonEvent struct {
 type jsonMessage struct {
 	Type           string         `json:"type"`
 	Conn           string         `json:"conn"`
+	Session        string         `json:"session,omitempty"`
 	TS             string         `json:"ts"`
 	Client         string         `json:"client"`
 	Server         string         `json:"server"`
@@ -79,7 +81,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 	} else if ev.Kind == dissect.KindMessage {
 		m := ev.Message
 		r := &jsonMessage{
-			Type: "message", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
+			Type: "message", Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
 			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
 			Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
 			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Offset: m.Offset,
@@ -98,7 +100,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		rec = r
 	} else {
 		rec = &jsonEvent{
-			Type: ev.Kind.String(), Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
+			Type: ev.Kind.String(), Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
 			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
 			Bytes: ev.Bytes, Reason: ev.Reason, Offset: ev.Offset,
 		}
@@ -158,14 +160,20 @@ type jsonConnection struct {
 	Server           string         `json:"server"`
 	Start            string         `json:"start"`
 	MidStream        bool           `json:"mid_stream"`
+	Role             string         `json:"role"`
+	Session          string         `json:"session,omitempty"`
+	Parent           string         `json:"parent,omitempty"`
 	Protocol         string         `json:"protocol"`
 	ProtocolInferred bool           `json:"protocol_inferred"`
+	ProtocolSource   string         `json:"protocol_source"`
 	User             string         `json:"user"`
 	Messages         perDir[int]    `json:"messages"`
 	Bytes            perDir[int]    `json:"bytes"`
 	GapBytes         perDir[int]    `json:"gap_bytes"`
 	SkippedBytes     perDir[int]    `json:"skipped_bytes"`
 	End              perDir[string] `json:"end"`
+	// Unanswered lists requests never answered and replies to nothing.
+	Unanswered []string `json:"unanswered,omitempty"`
 }
 
 func newJSONConnection(ev *dissect.Event) *jsonConnection {
@@ -173,7 +181,8 @@ func newJSONConnection(ev *dissect.Event) *jsonConnection {
 	return &jsonConnection{
 		Type: "connection", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
 		Client: ev.Conn.Client, Server: ev.Conn.Server, Start: FormatTime(ev.Conn.Start),
-		MidStream: ev.Conn.MidStream, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred,
+		MidStream: ev.Conn.MidStream, Role: string(s.Role), Session: s.Session, Parent: s.Parent,
+		Unanswered: s.Unanswered, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred, ProtocolSource: s.ProtocolSource,
 		User: s.User, Messages: both(s.Messages), Bytes: both(s.Bytes),
 		GapBytes: both(s.GapBytes), SkippedBytes: both(s.Skipped), End: both(s.Ends),
 	}

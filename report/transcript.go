@@ -148,6 +148,8 @@ func (t *Transcript) summary(id string, s *dissect.Summary) {
 	switch {
 	case proto == "":
 		proto = "dialect unknown"
+	case s.ProtocolSource == "inherited":
+		proto += " (inherited from its NS: switchboards never state it)"
 	case s.ProtocolInferred:
 		proto += " (inferred from line shapes: VER not captured)"
 	default:
@@ -157,7 +159,18 @@ func (t *Transcript) summary(id string, s *dissect.Summary) {
 	if user == "" {
 		user = "user not seen"
 	}
-	t.printf("# %s closed: %s, %s\n", id, proto, user)
+	role := string(s.Role)
+	if role == "" {
+		role = "role unknown"
+	}
+	link := ""
+	if s.Session != "" {
+		link = ", session " + s.Session
+	}
+	if s.Parent != "" {
+		link += ", opened from " + s.Parent
+	}
+	t.printf("# %s closed: %s, %s, %s%s\n", id, role, proto, user, link)
 	for _, d := range []dissect.Dir{dissect.ClientToServer, dissect.ServerToClient} {
 		extra := ""
 		if s.GapBytes[d] > 0 {
@@ -167,5 +180,8 @@ func (t *Transcript) summary(id string, s *dissect.Summary) {
 			extra += fmt.Sprintf(", %d B skipped", s.Skipped[d])
 		}
 		t.printf("#   %s %d messages, %d B%s, ended by %s\n", d.Arrow(), s.Messages[d], s.Bytes[d], extra, s.Ends[d])
+	}
+	for _, u := range s.Unanswered {
+		t.printf("#   ! %s\n", printable(u))
 	}
 }

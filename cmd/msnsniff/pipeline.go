@@ -27,6 +27,7 @@ type pipeline struct {
 	problems func(p problem)
 
 	asm       *reassembly.Assembler
+	tracker   *dissect.Tracker
 	conns     map[int]*dissect.Conn
 	lists     []listAt
 	badInputs int
@@ -51,7 +52,7 @@ func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{opts: o, sink: sink, stderr: stderr, conns: map[int]*dissect.Conn{}}
+	p := &pipeline{opts: o, sink: sink, stderr: stderr, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker()}
 	p.asm = reassembly.New(cfg, p)
 	return p, nil
 }
@@ -152,7 +153,9 @@ func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) {
 		ID: connID(c.ID), Client: c.Client.String(), Server: c.Server.String(),
 		Start: c.Start, MidStream: c.MidStream,
 	}
-	p.conns[c.ID] = dissect.NewConn(info, p.opts.dissectOptions(), p.sink)
+	opts := p.opts.dissectOptions()
+	opts.Tracker = p.tracker
+	p.conns[c.ID] = dissect.NewConn(info, opts, p.sink)
 }
 
 // Data implements reassembly.Handler.
