@@ -31,8 +31,9 @@ type Conn struct {
 	ended [2]bool
 	stats Summary
 
-	// now is the time of the message being decoded.
-	now time.Time
+	// now is the time of the message being decoded; lastSeen of the
+	// latest activity.
+	now, lastSeen time.Time
 	// switchboard is set once the connection is known to be a switchboard
 	// session; chat holds its log, chunks its chunked messages in progress.
 	switchboard bool
@@ -85,13 +86,33 @@ func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
 }
 
 // Data feeds in-order stream bytes that arrived at ts.
-func (c *Conn) Data(dir Dir, ts time.Time, b []byte) { c.framer[dir].feed(b, ts) }
+func (c *Conn) Data(dir Dir, ts time.Time, b []byte) {
+	c.seen(ts)
+	c.framer[dir].feed(b, ts)
+}
+
+// seen records activity at ts.
+func (c *Conn) seen(ts time.Time) {
+	if ts.After(c.lastSeen) {
+		c.lastSeen = ts
+	}
+}
+
+// LastSeen is the time of the connection's latest bytes or gap: the end of
+// a connection still open when the capture ended.
+func (c *Conn) LastSeen() time.Time {
+	if c.lastSeen.IsZero() {
+		return c.Info.Start
+	}
+	return c.lastSeen
+}
 
 // Gap reports n bytes of dir that are missing from the capture.
 func (c *Conn) Gap(dir Dir, ts time.Time, n int) {
 	f := c.framer[dir]
 	off := f.off + int64(len(f.unread()))
 	c.stats.GapBytes[dir] += n
+	c.seen(ts)
 	f.gap(n, ts)
 	c.sink.Event(&Event{Kind: KindGap, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/msnsniff/msnsniff/dissect"
 )
@@ -118,4 +119,38 @@ func writeChat(w io.Writer, c *dissect.Conversation, o ChatOptions) {
 			fmt.Fprintf(w, "%s*** %s sent a %s\n", stamp, who, strings.ReplaceAll(m.Kind, "_", " "))
 		}
 	}
+}
+
+// ChatsBetween returns the conversation with only the messages inside
+// [since, until] (zero times are open ends).
+func ChatsBetween(c *dissect.Conversation, since, until time.Time) *dissect.Conversation {
+	if since.IsZero() && until.IsZero() {
+		return c
+	}
+	cp := *c
+	cp.Messages = nil
+	for _, m := range c.Messages {
+		if (since.IsZero() || !m.Time.Before(since)) && (until.IsZero() || !m.Time.After(until)) {
+			cp.Messages = append(cp.Messages, m)
+		}
+	}
+	return &cp
+}
+
+// WriteChatsTable writes every chat message as a table row.
+func WriteChatsTable(w io.Writer, convs []*dissect.Conversation, o ChatOptions) error {
+	t := newTable(w, "Time", "Conn", "From", "Nickname", "Kind", "Text")
+	for _, c := range convs {
+		for _, m := range filterChat(c, o) {
+			text := m.Text
+			if m.Kind == "file" {
+				text = fmt.Sprintf("%s (%d bytes)", m.FileName, m.FileSize)
+			}
+			text = strings.Join(strings.Fields(strings.ReplaceAll(text, "\r\n", " ")), " ")
+			if err := t.Append(m.Time.UTC().Format(TimeLayout), c.Conn, m.From, printable(m.Nickname), m.Kind, clipLine(printable(text))); err != nil {
+				return err
+			}
+		}
+	}
+	return t.Render()
 }

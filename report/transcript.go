@@ -19,9 +19,32 @@ const TimeLayout = "2006-01-02 15:04:05.000000"
 // message with its time, connection, direction, raw line and decoded
 // meaning; gaps, skipped bytes and stream ends inline where they happen.
 type Transcript struct {
+	// Color adds ANSI colours (for terminals).
+	Color bool
+
 	w    *bufio.Writer
 	seen map[string]bool
 	err  error
+}
+
+// ANSI styles.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// paint wraps s in a style when colour is on.
+func (t *Transcript) paint(style, s string) string {
+	if !t.Color || s == "" {
+		return s
+	}
+	return style + s + ansiReset
 }
 
 // NewTranscript returns a Transcript writing to w. Call Flush at the end.
@@ -41,18 +64,22 @@ func (t *Transcript) Event(ev *dissect.Event) {
 		if ev.Conn.MidStream {
 			mid = " (capture starts mid-connection)"
 		}
-		t.printf("# %s  %s -> %s%s\n", id, ev.Conn.Client, ev.Conn.Server, mid)
+		t.printf("%s\n", t.paint(ansiBold, fmt.Sprintf("# %s  %s -> %s%s", id, ev.Conn.Client, ev.Conn.Server, mid)))
 	}
-	prefix := fmt.Sprintf("%s %-4s %s ", ev.Time.UTC().Format(TimeLayout), id, ev.Dir.Arrow())
+	arrow := t.paint(ansiGreen, ev.Dir.Arrow())
+	if ev.Dir == dissect.ServerToClient {
+		arrow = t.paint(ansiBlue, ev.Dir.Arrow())
+	}
+	prefix := fmt.Sprintf("%s %s %s ", t.paint(ansiDim, ev.Time.UTC().Format(TimeLayout)), t.paint(ansiCyan, fmt.Sprintf("%-4s", id)), arrow)
 	switch ev.Kind {
 	case dissect.KindMessage:
 		t.message(prefix, ev.Message)
 	case dissect.KindGap:
-		t.printf("%s[gap: %d bytes missing from the capture]\n", prefix, ev.Bytes)
+		t.printf("%s%s\n", prefix, t.paint(ansiRed, fmt.Sprintf("[gap: %d bytes missing from the capture]", ev.Bytes)))
 	case dissect.KindSkip:
-		t.printf("%s[skipped %d bytes: %s]\n", prefix, ev.Bytes, ev.Reason)
+		t.printf("%s%s\n", prefix, t.paint(ansiRed, fmt.Sprintf("[skipped %d bytes: %s]", ev.Bytes, ev.Reason)))
 	case dissect.KindEnd:
-		t.printf("%s[stream ends: %s]\n", prefix, ev.Reason)
+		t.printf("%s%s\n", prefix, t.paint(ansiDim, "[stream ends: "+ev.Reason+"]"))
 	case dissect.KindSummary:
 		t.summary(id, ev.Summary)
 	}
@@ -62,15 +89,18 @@ const indent = "      "
 
 func (t *Transcript) message(prefix string, m *dissect.Message) {
 	line := printable(m.Line)
+	if t.Color && len(line) >= 3 {
+		line = t.paint(ansiBold, line[:3]) + line[3:]
+	}
 	if m.HasPayload {
-		line += "  " + payloadSummary(m)
+		line += "  " + t.paint(ansiDim, payloadSummary(m))
 	}
 	t.printf("%s%s\n", prefix, line)
 	if m.Meaning != "" {
 		t.printf("%s= %s\n", indent, printable(m.Meaning))
 	}
 	for _, n := range m.Notes {
-		t.printf("%s! %s\n", indent, n)
+		t.printf("%s%s\n", indent, t.paint(ansiYellow, "! "+printable(n)))
 	}
 }
 

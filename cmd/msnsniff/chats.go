@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -15,6 +13,7 @@ import (
 func newChatsCmd(o *options) *cobra.Command {
 	var format string
 	var chat report.ChatOptions
+	var f filter
 	cmd := &cobra.Command{
 		Use:   "chats FILE...",
 		Short: "Extract every switchboard conversation as a chat log",
@@ -26,13 +25,17 @@ Typing notifications are left out unless --typing is given.`,
   msnsniff chats --format json capture.pcap | jq '.[].messages[] | select(.kind=="text") | .text'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return fmt.Errorf("--format %q: want text or json", format)
+			if err := checkFormat(format, "text", "table", "json"); err != nil {
+				return err
+			}
+			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
+				return err
 			}
 			var convs []*dissect.Conversation
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
-				if ev.Kind == dissect.KindSummary && ev.Summary.Conversation != nil {
-					convs = append(convs, ev.Summary.Conversation)
+				if ev.Kind == dissect.KindSummary && ev.Summary.Conversation != nil &&
+					f.conn(ev.Conn.ID, ev.Conn.Session, ev.Summary.User) {
+					convs = append(convs, report.ChatsBetween(ev.Summary.Conversation, f.sinceT, f.untilT))
 				}
 			})
 			p, err := newPipeline(o, sink, cmd.ErrOrStderr())
@@ -40,23 +43,24 @@ Typing notifications are left out unless --typing is given.`,
 				return err
 			}
 			p.run(args)
-			sort.SliceStable(convs, func(i, j int) bool { return connNumber(convs[i].Conn) < connNumber(convs[j].Conn) })
-			if format == "json" {
+			sortByConn(convs, func(c *dissect.Conversation) string { return c.Conn })
+			switch format {
+			case "json":
 				err = report.WriteChatsJSON(cmd.OutOrStdout(), convs, chat)
-			} else {
+			case "table":
+				err = report.WriteChatsTable(cmd.OutOrStdout(), convs, chat)
+			default:
 				err = report.WriteChatsText(cmd.OutOrStdout(), convs, chat)
 			}
 			if err != nil {
 				return err
 			}
-			if p.badInputs > 0 {
-				return &inputError{n: p.badInputs}
-			}
-			return nil
+			return p.result()
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text or json")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text (a chat log), table or json")
 	cmd.Flags().BoolVar(&chat.Typing, "typing", false, "include typing notifications")
+	f.addFlags(cmd.Flags(), false)
 	return cmd
 }
 

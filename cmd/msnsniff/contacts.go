@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/msnsniff/msnsniff/dissect"
@@ -11,6 +9,7 @@ import (
 
 func newContactsCmd(o *options) *cobra.Command {
 	var format string
+	var f filter
 	cmd := &cobra.Command{
 		Use:   "contacts FILE...",
 		Short: "Rebuild the contact list of every login seen",
@@ -22,15 +21,25 @@ traffic reveals (MSNP13+).`,
   msnsniff contacts --format json capture.pcap | jq '.[].contacts[].passport'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "text" && format != "json" {
-				return fmt.Errorf("--format %q: want table or json", format)
+			if err := checkFormat(format, "table", "text", "json"); err != nil {
+				return err
 			}
-			p, err := newPipeline(o, dissect.SinkFunc(func(*dissect.Event) {}), cmd.ErrOrStderr())
+			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
+			var lists []*dissect.ContactList
+			sink := dissect.SinkFunc(func(ev *dissect.Event) {
+				if ev.Kind == dissect.KindSummary && ev.Summary.ContactList != nil &&
+					f.conn(ev.Conn.ID, ev.Conn.Session, ev.Summary.User) && f.inTime(ev.Conn.Start) {
+					lists = append(lists, ev.Summary.ContactList)
+				}
+			})
+			p, err := newPipeline(o, sink, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			p.run(args)
-			lists := p.contactLists()
+			sortByConn(lists, func(l *dissect.ContactList) string { return l.Conn })
 			if format == "json" {
 				err = report.WriteContactsJSON(cmd.OutOrStdout(), lists)
 			} else {
@@ -39,12 +48,10 @@ traffic reveals (MSNP13+).`,
 			if err != nil {
 				return err
 			}
-			if p.badInputs > 0 {
-				return &inputError{n: p.badInputs}
-			}
-			return nil
+			return p.result()
 		},
 	}
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table (or text) or json")
+	f.addFlags(cmd.Flags(), false)
 	return cmd
 }

@@ -13,6 +13,8 @@ const (
 	exitOK    = 0
 	exitUsage = 1
 	exitInput = 2
+	// exitFindings: check found protocol problems.
+	exitFindings = 3
 )
 
 func main() {
@@ -25,9 +27,12 @@ func run(args []string) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	var ie *inputError
+	var fe *findingsError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &fe):
+		return exitFindings
 	case errors.As(err, &ie):
 		fmt.Fprintln(os.Stderr, "msnsniff:", err)
 		return exitInput

@@ -29,7 +29,6 @@ type pipeline struct {
 	asm       *reassembly.Assembler
 	tracker   *dissect.Tracker
 	conns     map[int]*dissect.Conn
-	lists     []listAt
 	badInputs int
 }
 
@@ -40,11 +39,6 @@ type problem struct {
 	Frame  int
 	Msg    string
 	Fatal  bool
-}
-
-type listAt struct {
-	id   int
-	list *dissect.ContactList
 }
 
 func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, error) {
@@ -127,14 +121,18 @@ func (p *pipeline) runFile(name string) time.Time {
 	return last
 }
 
-// contactLists returns the rebuilt lists in connection order.
-func (p *pipeline) contactLists() []*dissect.ContactList {
-	sort.Slice(p.lists, func(i, j int) bool { return p.lists[i].id < p.lists[j].id })
-	out := make([]*dissect.ContactList, len(p.lists))
-	for i, l := range p.lists {
-		out[i] = l.list
+// result is the run's error: an inputError when some input could not be
+// read in full.
+func (p *pipeline) result() error {
+	if p.badInputs > 0 {
+		return &inputError{n: p.badInputs}
 	}
-	return out
+	return nil
+}
+
+// sortByConn orders records by connection number ("c2" before "c10").
+func sortByConn[T any](xs []T, id func(T) string) {
+	sort.SliceStable(xs, func(i, j int) bool { return connNumber(id(xs[i])) < connNumber(id(xs[j])) })
 }
 
 // connID is the stable, human-friendly id of a connection.
@@ -175,18 +173,16 @@ func (p *pipeline) Gap(c *reassembly.Conn, d reassembly.Dir, ts time.Time, missi
 // End implements reassembly.Handler.
 func (p *pipeline) End(c *reassembly.Conn, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
 	if dc := p.conns[c.ID]; dc != nil {
+		if why == reassembly.EndFlush && dc.LastSeen().Before(ts) {
+			// Still open when the input ended: it ends at its last
+			// activity, not at the end of a later file.
+			ts = dc.LastSeen()
+		}
 		dc.End(dir(d), ts, why.String())
 	}
 }
 
 // Close implements reassembly.Handler.
 func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) {
-	dc := p.conns[c.ID]
-	if dc == nil {
-		return
-	}
-	if l := dc.ContactList(); l != nil {
-		p.lists = append(p.lists, listAt{id: c.ID, list: l})
-	}
 	delete(p.conns, c.ID)
 }

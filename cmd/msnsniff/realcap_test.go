@@ -35,6 +35,9 @@ func analyse(t testing.TB, names ...string) *analysis {
 	var stderr bytes.Buffer
 	sink := dissect.SinkFunc(func(ev *dissect.Event) {
 		a.events = append(a.events, ev)
+		if ev.Kind == dissect.KindSummary && ev.Summary.ContactList != nil {
+			a.lists = append(a.lists, ev.Summary.ContactList)
+		}
 		if ev.Kind == dissect.KindMessage {
 			m := ev.Message
 			s := fmt.Sprintf("%s %s %d/%v %q [%d]%x", ev.Dir, m.Cmd, m.TrID, m.HasTrID, m.Args, m.PayloadMissing, m.Payload)
@@ -48,7 +51,8 @@ func analyse(t testing.TB, names ...string) *analysis {
 		t.Fatal(err)
 	}
 	p.run(names)
-	a.lists, a.stderr, a.bad = p.contactLists(), stderr.String(), p.badInputs
+	sortByConn(a.lists, func(l *dissect.ContactList) string { return l.Conn })
+	a.stderr, a.bad = stderr.String(), p.badInputs
 	return a
 }
 

@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/msnsniff/msnsniff/dissect"
 	"github.com/msnsniff/msnsniff/reassembly"
@@ -19,6 +22,23 @@ type options struct {
 	maxBufTotal int
 	maxConns    int
 	showSecrets bool
+	color       string
+}
+
+// colorFor says whether to colour output written to w: --color always or
+// never, or (auto) when w is a terminal and NO_COLOR is not set.
+func (o *options) colorFor(w io.Writer) bool {
+	switch o.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func (o *options) dissectOptions() dissect.Options {
@@ -52,7 +72,14 @@ func newRootCmd() *cobra.Command {
 the TCP streams to the MSNP ports, frames every MSNP command of MSNP2-MSNP18,
 decodes the contact-list synchronisation in full, and reports it as an
 annotated transcript, a JSON event stream or the rebuilt contact lists.`,
-		Version:       version(),
+		Version: version(),
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			switch o.color {
+			case "auto", "always", "never":
+				return nil
+			}
+			return fmt.Errorf("--color %q: want auto, always or never", o.color)
+		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -63,8 +90,9 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxBufConn, "max-buffer-conn", 4<<20, "out-of-order bytes buffered per connection before a gap is declared")
 	pf.IntVar(&o.maxBufTotal, "max-buffer-total", 256<<20, "out-of-order bytes buffered across all connections")
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
+	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
-	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o))
+	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o), newSessionsCmd(o), newStatsCmd(o), newCheckCmd(o))
 	return root
 }
 
