@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,11 +48,17 @@ func TestGolden(t *testing.T) {
 			{"contacts.json", []string{"contacts", "--format", "json", path}},
 			{"chats.txt", []string{"chats", "--typing", path}},
 			{"chats.json", []string{"chats", "--format", "json", path}},
+			{"sessions.txt", []string{"sessions", path}},
+			{"sessions.json", []string{"sessions", "--format", "json", path}},
+			{"stats.txt", []string{"stats", path}},
+			{"stats.json", []string{"stats", "--format", "json", path}},
+			{"check.txt", []string{"check", path}},
+			{"check.json", []string{"check", "--format", "json", path}},
 		}
 		for _, r := range runs {
 			t.Run(c.Name+"/"+r.suffix, func(t *testing.T) {
 				out, errOut, code := cli(t, nil, r.args...)
-				if code != 0 || errOut != "" {
+				if (code != 0 && !(code == 3 && r.args[0] == "check")) || errOut != "" {
 					t.Fatalf("exit %d, stderr %q", code, errOut)
 				}
 				golden(t, strings.TrimSuffix(c.Name, filepath.Ext(c.Name))+"."+r.suffix, out)
@@ -244,5 +251,137 @@ func TestPortFlag(t *testing.T) {
 	out, _, _ = cli(t, nil, "contacts", "--format", "json", "--port", "1864", "--port", "1863", path)
 	if !strings.Contains(out, "alice@example.com") {
 		t.Errorf("--port 1864 --port 1863 lost the list: %s", out)
+	}
+}
+
+// TestCheck: check is silent and exits 0 on clean captures, and flags a
+// SYN whose counts don't match, an LST naming an unknown group and a reply
+// to no request, exiting 3.
+func TestCheck(t *testing.T) {
+	for _, name := range []string{"msnp8-visit.pcap", "msnp7-login.pcap", "msnp10-login.pcapng", "msnp12-login.pcap"} {
+		out, errOut, code := cli(t, nil, "check", filepath.Join(pcaps, name))
+		if code != 0 || out != "" || errOut != "" {
+			t.Errorf("%s: exit %d, output %q %q", name, code, out, errOut)
+		}
+	}
+	out, _, code := cli(t, nil, "check", "--format", "json", filepath.Join(pcaps, "msnp8-nonconformant.pcap"))
+	if code != 3 {
+		t.Errorf("exit %d, want 3", code)
+	}
+	var fs []map[string]any
+	if err := json.Unmarshal([]byte(out), &fs); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"carol@example.com is in group 5, which no LSG announced",
+		"SYN announced 3 contacts but 2 LST lines followed",
+		"reply to no request: no client command used TrID 14 (BLP 14 AL)",
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, f["text"].(string))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestFilters narrows read, contacts and sessions down.
+func TestFilters(t *testing.T) {
+	visit := filepath.Join(pcaps, "msnp8-visit.pcap")
+	conns := func(args ...string) map[string]int {
+		out, errOut, code := cli(t, nil, append([]string{"read", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d %s", args, code, errOut)
+		}
+		m := map[string]int{}
+		for _, r := range decodeNDJSON(t, out) {
+			key := r["conn"].(string)
+			if r["type"] == "message" {
+				key += " " + r["cmd"].(string)
+			}
+			m[key]++
+		}
+		return m
+	}
+	if m := conns("--conn", "c3", visit); len(m) == 0 || m["c2 SYN"] != 0 || m["c3 MSG"] != 3 {
+		t.Errorf("--conn c3: %v", m)
+	}
+	if m := conns("--cmd", "SYN,lst", visit); len(m) != 2 || m["c2 SYN"] != 2 || m["c2 LST"] != 5 {
+		t.Errorf("--cmd SYN,lst: %v", m)
+	}
+	if m := conns("--user", "alice@example.com", visit); m["c1 VER"] != 2 || m["c3 USR"] != 2 {
+		t.Errorf("--user: %v", m)
+	}
+	if m := conns("--user", "nobody@example.com", visit); len(m) != 0 {
+		t.Errorf("--user nobody: %v", m)
+	}
+	if m := conns("--since", "2005-06-01 12:00:09", visit); m["c1 VER"] != 0 || m["c3 OUT"] != 1 {
+		t.Errorf("--since: %v", m)
+	}
+	if m := conns("--until", "2005-06-01T12:00:01Z", visit); m["c1 VER"] != 2 || m["c2 VER"] != 0 {
+		t.Errorf("--until: %v", m)
+	}
+	out, _, _ := cli(t, nil, "sessions", "--format", "json", "--session", "s1", visit, filepath.Join(pcaps, "msnp10-login.pcapng"))
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 3 {
+		t.Errorf("--session s1: %d records %v", len(recs), err)
+	}
+	out, _, _ = cli(t, nil, "contacts", "--format", "json", "--conn", "c4", visit, filepath.Join(pcaps, "msnp10-login.pcapng"))
+	if !strings.Contains(out, `"conn": "c4"`) || strings.Contains(out, `"conn": "c2"`) {
+		t.Errorf("contacts --conn c4: %s", out)
+	}
+	if _, errOut, code := cli(t, []byte{}, "read", "--user", "a@b", "-"); code != 1 || !strings.Contains(errOut, "standard input") {
+		t.Errorf("--user on stdin: exit %d %q", code, errOut)
+	}
+	if _, _, code := cli(t, nil, "read", "--since", "yesterday", visit); code != 1 {
+		t.Errorf("bad --since: exit %d", code)
+	}
+}
+
+// TestSessionsLinkConnections: the DS → NS → SB chain of the bundled visit
+// is one session.
+func TestSessionsLinkConnections(t *testing.T) {
+	out, _, _ := cli(t, nil, "sessions", "--format", "json", filepath.Join(pcaps, "msnp8-visit.pcap"))
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprint(r["conn"], " ", r["session"], " ", r["role"], " ", r["parent"], " ", r["user"], " ", r["protocol"]))
+	}
+	want := "c1 s1 DS <nil> alice@example.com MSNP8|c2 s1 NS <nil> alice@example.com MSNP8|c3 s1 SB c2 alice@example.com MSNP8"
+	if strings.Join(got, "|") != want {
+		t.Errorf("sessions\n got %s\nwant %s", strings.Join(got, "|"), want)
+	}
+}
+
+// TestColor: --color always paints, never and non-terminals do not,
+// NO_COLOR is honoured in auto mode.
+func TestColor(t *testing.T) {
+	path := filepath.Join(pcaps, "msnp8-visit.pcap")
+	out, _, _ := cli(t, nil, "read", "--color", "always", path)
+	if !strings.Contains(out, "\x1b[") {
+		t.Error("--color always: no ANSI colours")
+	}
+	for _, args := range [][]string{{"read", path}, {"read", "--color", "never", path}} {
+		if out, _, _ := cli(t, nil, args...); strings.Contains(out, "\x1b[") {
+			t.Errorf("%v: colours written to a pipe", args)
+		}
+	}
+	if _, _, code := cli(t, nil, "read", "--color", "rainbow", path); code != 1 {
+		t.Errorf("--color rainbow: exit %d", code)
+	}
+}
+
+// TestTableFormats: every command accepts --format table.
+func TestTableFormats(t *testing.T) {
+	path := filepath.Join(pcaps, "msnp8-visit.pcap")
+	for _, c := range []string{"read", "contacts", "chats", "sessions", "stats", "check"} {
+		out, errOut, code := cli(t, nil, c, "--format", "table", path)
+		if code != 0 || errOut != "" || (c != "check" && !strings.Contains(out, "+---")) {
+			t.Errorf("%s --format table: exit %d %q\n%s", c, code, errOut, out)
+		}
 	}
 }

@@ -536,3 +536,37 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Errorf("only %d credentials found in the real captures; the comparison is not working", found)
 	}
 }
+
+// TestRealSessions: the MSNP8 capture's two logins (DS → NS each) are two
+// sessions of one user, the switchboard in the session whose NS sent its
+// RNG; the MSNP11-era capture's switchboards link to the NS that invited
+// them by cookie although every stream starts mid-connection.
+func TestRealSessions(t *testing.T) {
+	shared := sharedDir(t)
+	rows := func(file string) []string {
+		out, errOut, code := cli(t, nil, "sessions", "--format", "json", filepath.Join(shared, "pcaps", file))
+		if code != 0 {
+			t.Fatalf("%s: exit %d %s", file, code, errOut)
+		}
+		var recs []map[string]any
+		if err := json.Unmarshal([]byte(out), &recs); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range recs {
+			parent, _ := r["parent"].(string)
+			got = append(got, fmt.Sprint(r["conn"], " ", r["session"], " ", r["role"], " ", parent, " ", r["user"] != ""))
+		}
+		return got
+	}
+	got := rows("hc9725-my_etherdump__pcap__msn.pcap")
+	want := []string{"c1 s1 DS  true", "c2 s1 NS  true", "c3 s2 DS  true", "c4 s2 NS  true", "c5 s2 SB c4 true"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("MSNP8 capture sessions\n got %q\nwant %q", got, want)
+	}
+	got = rows("ndpi__tests_pcap__msnms.pcap")
+	want = []string{"c1 s2 SB  true", "c2 s1 NS  true", "c3 s1 SB c2 true", "c4 s1 SB c2 true", "c5 s1 SB c2 true", "c6 s1 SB c2 true"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("MSNP11-era capture sessions\n got %q\nwant %q", got, want)
+	}
+}

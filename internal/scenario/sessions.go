@@ -220,6 +220,26 @@ func MSNP15Login() []*capgen.Conversation {
 	return []*capgen.Conversation{ns.Conv}
 }
 
+// MSNP8Nonconformant is a login from a buggy server: its SYN announces
+// more contacts than follow, an LST names a group no LSG announced, and it
+// sends a reply to a request nobody made. msnsniff check flags all three.
+func MSNP8Nonconformant() []*capgen.Conversation {
+	ns := New(clientIP+":3501", nsAddr, base).
+		C("VER 1 MSNP8 CVR0").S("VER 1 MSNP8").
+		C("USR 2 TWN I alice@example.com").S("USR 2 TWN S lc=1033,id=507").
+		C("USR 3 TWN S t=ticket&p=profile").S("USR 3 OK alice@example.com Alice 1 0").
+		C("SYN 4 0").
+		S("SYN 4 7 3 2",
+			"GTC A", "BLP AL",
+			"LSG 0 Other%20Contacts 0", "LSG 1 Friends 0",
+			"LST bob@example.com Bob 11 1",
+			"LST carol@example.com Carol 11 5").
+		C("CHG 5 NLN 0").
+		S("CHG 5 NLN 0", "BLP 14 AL").
+		C("OUT")
+	return []*capgen.Conversation{ns.Conv}
+}
+
 // Bundled lists the captures in testdata/pcaps: each shows a generation
 // of the protocol, on a different container format and link type.
 func Bundled() []*Capture {
@@ -234,6 +254,8 @@ func Bundled() []*Capture {
 			Description: "MSNP12: network ids in LST, GCF, UUX/UBX payloads, 802.1Q VLAN, nanosecond pcap"},
 		{Name: "msnp15-login.pcapng", Format: capgen.PCAPNG, Link: capgen.RawIP, Convs: MSNP15Login(),
 			Description: "MSNP15 over IPv6: SSO login, contact list from ADL, an error with a payload"},
+		{Name: "msnp8-nonconformant.pcap", Format: capgen.PCAP, Link: capgen.Ethernet, Convs: MSNP8Nonconformant(),
+			Description: "MSNP8 from a buggy server: SYN counts that do not match, an unknown group, a reply to no request"},
 		{Name: "msnp8-lossy.pcap", Format: capgen.PCAP, Link: capgen.Ethernet, Convs: MSNP8Visit(),
 			Opts:        capgen.Options{MaxSegment: 40, RandomSegments: true, Seed: 7, Reorder: 0.3, Duplicate: 0.2, Overlap: 0.2, Drop: []int{30}},
 			Description: "the MSNP8 visit re-cut into small segments, reordered, duplicated, overlapped, with one segment lost"},
