@@ -26,6 +26,7 @@ type pipeline struct {
 	// chosen report can show them next to the traffic.
 	problems func(p problem)
 
+	prog      *progress
 	asm       *reassembly.Assembler
 	tracker   *dissect.Tracker
 	conns     map[int]*dissect.Conn
@@ -64,6 +65,7 @@ func (p *pipeline) run(names []string) {
 }
 
 func (p *pipeline) report(pr problem) {
+	p.prog.clear()
 	if pr.Fatal {
 		fmt.Fprintf(p.stderr, "msnsniff: %s\n", pr.Msg)
 	} else {
@@ -84,6 +86,8 @@ func (p *pipeline) runFile(name string) time.Time {
 		return last
 	}
 	defer r.Close()
+	p.prog = newProgress(p.stderr, name)
+	defer func() { p.prog.done(); p.prog = nil }()
 	warnings := 0
 	r.OnWarning = func(w capture.Warning) {
 		warnings++
@@ -93,7 +97,10 @@ func (p *pipeline) runFile(name string) time.Time {
 		}
 	}
 	var seg reassembly.Segment
-	for {
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			p.prog.update(r.Stats().Bytes)
+		}
 		s, err := r.Next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
