@@ -154,6 +154,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 func (c *Conn) ContactList() *ContactList {
 	if c.list != nil {
 		c.list.User = c.user
+		c.list.Session = c.Info.Session
 		c.list.Protocol, c.list.ProtocolInferred = c.dialect.name()
 	}
 	return c.list

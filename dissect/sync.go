@@ -72,6 +72,7 @@ type Contact struct {
 // (MSNP2–12) or the ADL traffic (MSNP13+).
 type ContactList struct {
 	Conn             string            `json:"conn"`
+	Session          string            `json:"session,omitempty"`
 	User             string            `json:"user"`
 	Protocol         string            `json:"protocol"`
 	ProtocolInferred bool              `json:"protocol_inferred"`
