@@ -96,18 +96,26 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	return root
 }
 
-// version reports the module version and VCS revision the binary was
-// built from.
+// version reports the module version, the VCS revision and time the
+// binary was built from (when the build recorded them) and the toolchain.
 func version() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		return "unknown (no build information)"
+	}
+	settings := map[string]string{}
+	for _, kv := range info.Settings {
+		settings[kv.Key] = kv.Value
 	}
 	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " (" + s.Value[:12] + ")"
+	if rev := settings["vcs.revision"]; rev != "" {
+		v += ", commit " + rev[:min(12, len(rev))]
+		if t := settings["vcs.time"]; t != "" {
+			v += " " + t
+		}
+		if settings["vcs.modified"] == "true" {
+			v += " (modified)"
 		}
 	}
-	return v + " " + info.GoVersion
+	return fmt.Sprintf("%s, %s %s/%s", v, info.GoVersion, settings["GOOS"], settings["GOARCH"])
 }
