@@ -1,5 +1,7 @@
 package dissect
 
+import "strings"
+
 // Sender says who may send a command.
 type Sender uint8
 
@@ -69,6 +71,19 @@ func trIDIfArgs(n int) TrIDRule {
 	return func(_ *Conn, d Dir, a []string) bool {
 		return d == ClientToServer || (len(a) >= n && isDigits(a[0]))
 	}
+}
+
+// trIDLST: a server LST has a TrID in its MSNP2–7 per-list shape (five
+// or more parameters after a number); a number before a handle is a TrID
+// an MSNP8+ burst line should not carry, reported by the sync decoder.
+var trIDLST TrIDRule = func(c *Conn, d Dir, a []string) bool {
+	if d == ClientToServer {
+		return true
+	}
+	if len(a) < 2 || !isDigits(a[0]) {
+		return false
+	}
+	return len(a) >= 5 || strings.Contains(a[1], "@") || strings.HasPrefix(a[1], "N=")
 }
 
 // noBody: the command never carries a payload.
@@ -145,7 +160,7 @@ var commands = []*Command{
 	{Name: "PRP", Summary: "own property", Sender: FromBoth, MinVersion: 5, TrID: trIDIfNumeric, Payload: noBody, Decode: decodePRP},
 	{Name: "BPR", Summary: "contact property", Sender: FromServer, MinVersion: 5, MaxVersion: 12, TrID: trIDNever, Payload: noBody, Decode: decodeBPR},
 	{Name: "LSG", Summary: "group", Sender: FromBoth, MinVersion: 7, MaxVersion: 12, TrID: trIDIfArgs(6), Payload: noBody, Decode: decodeLSG},
-	{Name: "LST", Summary: "contact list entry", Sender: FromBoth, MaxVersion: 12, TrID: trIDIfArgs(5), Payload: noBody, Decode: decodeLST},
+	{Name: "LST", Summary: "contact list entry", Sender: FromBoth, MaxVersion: 12, TrID: trIDLST, Payload: noBody, Decode: decodeLST},
 
 	// List changes.
 	{Name: "ADD", Summary: "add a contact to a list", Sender: FromBoth, MaxVersion: 9, TrID: trIDAlways, Payload: noBody, Decode: decodeADD},

@@ -209,6 +209,17 @@ func TestSyncGenerations(t *testing.T) {
 			},
 		},
 		{
+			name: "MSNP8 burst lines with the TrID the generation forbids",
+			steps: []step{
+				c2s(crlf("VER 1 MSNP8 CVR0")), s2c(crlf("VER 1 MSNP8")),
+				c2s(crlf("SYN 8 0")),
+				s2c(crlf("SYN 8 42 1 0", "GTC 8 A", "LST 8 bob@hotmail.com Bob 10")),
+				s2c(crlf("QNG")),
+			},
+			protocol: "MSNP8", complete: true, groups: []Group{},
+			contacts: []contactRow{{Passport: "bob@hotmail.com", Nickname: "Bob", Mask: 10, Props: "{}"}},
+		},
+		{
 			name: "MSNP15 contact list from ADL",
 			steps: []step{
 				c2s(crlf("VER 1 MSNP15 MSNP14 MSNP13 CVR0")), s2c(crlf("VER 1 MSNP15")),
@@ -259,5 +270,25 @@ func TestSyncGenerations(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestForbiddenTrIDInBurst: an MSNP8+ burst line with the SYN's TrID is
+// reported (sync.md §4) and still decoded.
+func TestForbiddenTrIDInBurst(t *testing.T) {
+	_, col := run(t, []step{
+		c2s(crlf("VER 1 MSNP8 CVR0")), s2c(crlf("VER 1 MSNP8")),
+		c2s(crlf("SYN 8 0")), s2c(crlf("SYN 8 42 1 0", "GTC 8 A", "LST 8 bob@hotmail.com Bob 10")),
+	}, 0, false)
+	n := 0
+	for _, m := range col.messages() {
+		for _, note := range m.Notes {
+			if strings.Contains(note, "forbid") {
+				n++
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d forbidden-TrID notes, want 2 (GTC and LST)", n)
 	}
 }

@@ -271,6 +271,10 @@ func (c *Conn) syncBoundary(m *Message) {
 			}
 		} else if !m.HasTrID {
 			return
+		} else if m.TrID == c.sync.trID {
+			// sync.md §4: MSNP8+ burst lines carry no TrID.
+			m.Note("burst line carries the SYN's TrID, which MSNP8 and later forbid")
+			return
 		}
 	case "UUX":
 		// NINA wiki: a stray "UUX 0 0" may appear inside an MSNP8 burst.
@@ -593,8 +597,12 @@ func decodeLST(c *Conn, m *Message) {
 	}
 	var f *LSTFields
 	switch {
-	case m.HasTrID:
+	case m.HasTrID && len(a) > 0 && listBit(a[0]) != 0:
 		f = decodeLSTPerList(m, a)
+	case m.HasTrID && len(a) > 0 && strings.HasPrefix(a[0], "N="):
+		f = decodeLSTKeyed(c, m, a)
+	case m.HasTrID:
+		f = decodeLSTBitmask(m, a)
 	case len(a) > 0 && strings.HasPrefix(a[0], "N="):
 		f = decodeLSTKeyed(c, m, a)
 	default:
