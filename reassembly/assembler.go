@@ -32,6 +32,9 @@ type Config struct {
 	// tombstones of closed ones. When a new connection would exceed it, the
 	// least recently active one is evicted. Default 65536.
 	MaxConns int
+	// IdleTimeout ends a connection that has carried no segment for this
+	// long in capture time (End with EndIdle). Zero disables it.
+	IdleTimeout time.Duration
 }
 
 // Stats counts what the Assembler did with its input.
@@ -77,6 +80,32 @@ type Stats struct {
 	Buffered, PeakBuffered int
 	// Tombstones is the number of closed connections remembered now.
 	Tombstones int
+	// Idle counts connections ended by Config.IdleTimeout.
+	Idle int
+	// Limits records, per limit hit, how often and where first: keys are
+	// "max-buffer-conn", "max-buffer-total", "max-segments", "max-conns"
+	// and "idle-timeout".
+	Limits map[string]*LimitHit
+}
+
+// LimitHit is how often a limit was hit, and its first occurrence.
+type LimitHit struct {
+	Count int
+	First time.Time
+	Conn  int
+}
+
+// limitHit records a hit of the named limit on connection id at ts.
+func (a *Assembler) limitHit(name string, id int, ts time.Time) {
+	if a.stats.Limits == nil {
+		a.stats.Limits = map[string]*LimitHit{}
+	}
+	h := a.stats.Limits[name]
+	if h == nil {
+		h = &LimitHit{First: ts, Conn: id}
+		a.stats.Limits[name] = h
+	}
+	h.Count++
 }
 
 // Assembler turns TCP segments into ordered byte streams, one pair per
@@ -98,6 +127,7 @@ type Assembler struct {
 	maxPerConn int
 	maxTotal   int
 	maxConns   int
+	idle       time.Duration
 
 	conns  map[connKey]*conn
 	newest *conn // most recently active; the LRU list runs via older/newer
@@ -142,6 +172,17 @@ type conn struct {
 	held int // as Assembler.held, for this connection
 
 	older, newer *conn // LRU list, newest at Assembler.newest
+	lastSeen     time.Time
+}
+
+// expireIdle ends the connections idle for longer than the timeout. The
+// LRU list is ordered by activity, so only expired connections are visited.
+func (a *Assembler) expireIdle(now time.Time) {
+	for c := a.oldest; c != nil && now.Sub(c.lastSeen) > a.idle; c = a.oldest {
+		a.stats.Idle++
+		a.limitHit("idle-timeout", c.ID, now)
+		a.retire(c, now, EndIdle)
+	}
 }
 
 func (c *conn) dirOf(src netip.AddrPort) Dir {
@@ -158,6 +199,7 @@ func New(cfg Config, h Handler) *Assembler {
 		maxPerConn: orDefault(cfg.MaxBufferedPerConn, DefaultMaxBufferedPerConn),
 		maxTotal:   orDefault(cfg.MaxBufferedTotal, DefaultMaxBufferedTotal),
 		maxConns:   orDefault(cfg.MaxConns, DefaultMaxConns),
+		idle:       cfg.IdleTimeout,
 		conns:      make(map[connKey]*conn),
 	}
 	ports := cfg.Ports
@@ -199,10 +241,14 @@ func (a *Assembler) Add(s *Segment) {
 		a.stats.Ignored++
 		return
 	}
+	if a.idle > 0 {
+		a.expireIdle(s.Timestamp)
+	}
 	k := keyOf(s.Src, s.Dst)
 	if c := a.conns[k]; c != nil {
 		d := c.dirOf(s.Src)
 		if !(s.SYN && c.dirs[d].reusedBy(s.Seq)) {
+			c.lastSeen = s.Timestamp
 			a.touch(c)
 			a.segment(c, d, s)
 			return
@@ -235,6 +281,7 @@ func (a *Assembler) Add(s *Segment) {
 func (a *Assembler) open(k connKey, s *Segment) *conn {
 	if len(a.conns) >= a.maxConns && a.oldest != nil {
 		a.stats.Evicted++
+		a.limitHit("max-conns", a.oldest.ID, s.Timestamp)
 		a.retire(a.oldest, s.Timestamp, EndEvicted)
 	}
 	a.lastID++
@@ -244,6 +291,7 @@ func (a *Assembler) open(k connKey, s *Segment) *conn {
 	c.Start = s.Timestamp
 	c.Client, c.Server = a.roles(s)
 	c.MidStream = !(s.SYN && s.Src == c.Client)
+	c.lastSeen = s.Timestamp
 	a.conns[k] = c
 	a.touch(c)
 	a.h.Open(&c.Conn, s.Timestamp)

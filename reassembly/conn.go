@@ -89,6 +89,8 @@ const (
 	// same four-tuple, so the old connection must be gone even though its
 	// end was never captured.
 	EndReused
+	// EndIdle: the connection carried nothing for Config.IdleTimeout.
+	EndIdle
 )
 
 // String returns the reason as shown in reports.
@@ -104,6 +106,8 @@ func (r EndReason) String() string {
 		return "evicted"
 	case EndReused:
 		return "reused"
+	case EndIdle:
+		return "idle"
 	}
 	return fmt.Sprintf("EndReason(%d)", uint8(r))
 }

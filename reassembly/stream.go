@@ -249,7 +249,13 @@ func (a *Assembler) enforceCaps(c *conn, d Dir, ts time.Time) {
 		h := &c.dirs[d]
 		switch {
 		case len(h.chunks) > maxChunks:
+			a.limitHit("max-segments", c.ID, ts)
 		case c.held > a.maxPerConn || a.held > a.maxTotal:
+			if c.held > a.maxPerConn {
+				a.limitHit("max-buffer-conn", c.ID, ts)
+			} else {
+				a.limitHit("max-buffer-total", c.ID, ts)
+			}
 			if len(h.chunks) == 0 {
 				d = 1 - d
 				h = &c.dirs[d]
