@@ -70,13 +70,15 @@ type Options struct {
 	// Tracker, when set, links this connection with the others of the run
 	// into sessions; share one Tracker across all connections.
 	Tracker *Tracker
+	// Budget, when set, bounds the payload bytes all connections hold.
+	Budget *Budget
 }
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
 	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker}
 	for d := range c.framer {
-		c.framer[d] = newFramer(Dir(d), opts.Limits, c)
+		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget)
 		if info.MidStream {
 			// The first bytes may be the middle of a line or payload.
 			c.framer[d].startResync("capture started in the middle of the connection")
@@ -344,9 +346,9 @@ func (c *Conn) checkCatalogue(cmd *Command, dir Dir, m *Message) {
 }
 
 // skipped implements framerHost.
-func (c *Conn) skipped(dir Dir, off int64, ts time.Time, n int, reason string) {
+func (c *Conn) skipped(dir Dir, off int64, ts time.Time, n int, reason, limit string) {
 	c.stats.Skipped[dir] += n
-	c.sink.Event(&Event{Kind: KindSkip, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off, Reason: reason})
+	c.sink.Event(&Event{Kind: KindSkip, Conn: &c.Info, Time: ts, Dir: dir, Bytes: n, Offset: off, Reason: reason, Limit: limit})
 }
 
 func isDigits(s string) bool {

@@ -99,6 +99,8 @@ type Event struct {
 	Offset int64
 	// Reason explains a skip or an end.
 	Reason string
+	// Limit names the limit (as its flag) that caused a skip, if any.
+	Limit string
 	// Summary is set for KindSummary.
 	Summary *Summary
 }

@@ -51,7 +51,7 @@ type framerHost interface {
 	parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int)
 	plausible(dir Dir, line []byte) bool
 	finish(dir Dir, m *Message, ts time.Time)
-	skipped(dir Dir, off int64, ts time.Time, n int, reason string)
+	skipped(dir Dir, off int64, ts time.Time, n int, reason, limit string)
 }
 
 type tsMark struct {
@@ -77,10 +77,14 @@ type framer struct {
 	pendKind payloadKind
 	need     int // payload bytes still expected
 	pendTS   time.Time
+	// discard is set when the pending payload is counted but not kept.
+	discard bool
+	budget  *Budget
 
 	// resync is set while looking for the next plausible command line.
 	resync     bool
 	skipReason string
+	skipLimit  string
 	skipN      int
 	skipOff    int64
 	skipTS     time.Time
@@ -88,8 +92,38 @@ type framer struct {
 	ended bool
 }
 
-func newFramer(dir Dir, lim Limits, host framerHost) *framer {
-	return &framer{dir: dir, lim: lim.withDefaults(), host: host}
+func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget) *framer {
+	return &framer{dir: dir, lim: lim.withDefaults(), host: host, budget: budget}
+}
+
+// Budget bounds the payload bytes held by all connections together: a
+// capture of many connections each announcing a 1 MiB payload it never
+// completes would otherwise hold MaxPayload per direction per connection.
+// Share one Budget across the Conns of a run (Options.Budget).
+type Budget struct {
+	// Limit is the most payload bytes held at once; 0 means no limit.
+	Limit int64
+	held  int64
+	// Peak is the most ever held.
+	Peak int64
+}
+
+// overdraw says whether taking n more bytes would exceed the limit.
+func (b *Budget) overdraw(n int) bool {
+	return b != nil && b.Limit > 0 && b.held+int64(n) > b.Limit
+}
+
+func (b *Budget) take(n int) {
+	if b != nil {
+		b.held += int64(n)
+		b.Peak = max(b.Peak, b.held)
+	}
+}
+
+func (b *Budget) release(n int) {
+	if b != nil {
+		b.held -= int64(n)
+	}
 }
 
 // feed adds bytes that arrived at ts and frames as much as possible.
@@ -136,10 +170,15 @@ func (f *framer) consume(n int) {
 func (f *framer) unread() []byte { return f.buf[f.r:] }
 
 // startResync switches to scanning for the next plausible command line.
-func (f *framer) startResync(reason string) {
+func (f *framer) startResync(reason string) { f.startResyncLimit(reason, "") }
+
+// startResyncLimit is startResync for a skip caused by a limit (named as
+// its flag), so the skip event says which limit was hit.
+func (f *framer) startResyncLimit(reason, limit string) {
 	if !f.resync {
 		f.resync = true
 		f.skipReason = reason
+		f.skipLimit = limit
 		f.skipN = 0
 		f.skipOff = f.off
 		f.skipTS = f.tsAt(f.off)
@@ -162,7 +201,7 @@ func (f *framer) skip(n int) {
 // reportSkip emits the bytes skipped so far, if any.
 func (f *framer) reportSkip() {
 	if f.skipN > 0 {
-		f.host.skipped(f.dir, f.skipOff, f.skipTS, f.skipN, f.skipReason)
+		f.host.skipped(f.dir, f.skipOff, f.skipTS, f.skipN, f.skipReason, f.skipLimit)
 		f.skipN = 0
 	}
 }
@@ -206,7 +245,19 @@ func (f *framer) fillPayload() bool {
 		f.pendKind = fixedPayload
 	}
 	k := min(f.need, len(u))
-	f.pend.Payload = append(f.pend.Payload, u[:k]...)
+	if !f.discard && f.budget.overdraw(k) {
+		// The total buffer limit: count the rest of this payload without
+		// keeping it, so framing stays exact and memory bounded.
+		f.discard = true
+		f.budget.release(len(f.pend.Payload))
+		f.pend.Note(fmt.Sprintf("payload of %d bytes not kept: the total buffer limit (--max-pending-total) was reached", f.pend.PayloadLen))
+		f.pend.Limit = "max-pending-total"
+		f.pend.Payload = nil
+	}
+	if !f.discard {
+		f.pend.Payload = append(f.pend.Payload, u[:k]...)
+		f.budget.take(k)
+	}
 	f.consume(k)
 	f.need -= k
 	if f.need > 0 {
@@ -219,6 +270,10 @@ func (f *framer) fillPayload() bool {
 func (f *framer) finishPending() {
 	m := f.pend
 	f.pend = nil
+	if !f.discard {
+		f.budget.release(len(m.Payload))
+	}
+	f.discard = false
 	f.host.finish(f.dir, m, f.pendTS)
 }
 
@@ -232,7 +287,7 @@ func (f *framer) readLine() bool {
 	i := bytes.IndexByte(u, '\n')
 	if i < 0 {
 		if len(u) > f.lim.MaxLine {
-			f.startResync(fmt.Sprintf("no line end within %d bytes (line limit)", f.lim.MaxLine))
+			f.startResyncLimit(fmt.Sprintf("no line end within %d bytes (line limit)", f.lim.MaxLine), "max-line")
 			return true
 		}
 		if !f.ended {
@@ -241,7 +296,7 @@ func (f *framer) readLine() bool {
 		i = len(u) // an unterminated last line
 	}
 	if i > f.lim.MaxLine+1 {
-		f.startResync(fmt.Sprintf("line of %d bytes exceeds the %d-byte line limit", i, f.lim.MaxLine))
+		f.startResyncLimit(fmt.Sprintf("line of %d bytes exceeds the %d-byte line limit", i, f.lim.MaxLine), "max-line")
 		return true
 	}
 	line := u[:i]
@@ -281,8 +336,9 @@ func (f *framer) readLine() bool {
 	if n > f.lim.MaxPayload {
 		m.HasPayload = false
 		m.Note(fmt.Sprintf("declared payload of %d bytes exceeds the %d-byte payload limit; payload not taken", n, f.lim.MaxPayload))
+		m.Limit = "max-payload"
 		f.host.finish(f.dir, m, ts)
-		f.startResync("payload over the limit")
+		f.startResyncLimit("payload over the limit", "max-payload")
 		return true
 	}
 	f.pend, f.pendKind, f.need, f.pendTS = m, kind, n, ts

@@ -35,6 +35,10 @@ type Message struct {
 	// included (payload bytes not counted).
 	WireLen int
 
+	// Limit names the limit (as its flag) this message hit, if any:
+	// "max-payload" or "max-pending-total".
+	Limit string
+
 	// secrets are credential parameters still to be redacted.
 	secrets []secretSpan
 }

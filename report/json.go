@@ -24,6 +24,7 @@ type jsonEvent struct {
 	Dir     string `json:"dir"`
 	Bytes   int    `json:"bytes,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Limit   string `json:"limit,omitempty"`
 	Offset  int64  `json:"offset"`
 }
 
@@ -45,6 +46,7 @@ type jsonMessage struct {
 	Fields         dissect.Fields `json:"fields,omitempty"`
 	Meaning        string         `json:"meaning,omitempty"`
 	Notes          []string       `json:"notes,omitempty"`
+	Limit          string         `json:"limit,omitempty"`
 	Offset         int64          `json:"offset"`
 }
 
@@ -84,7 +86,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 			Type: "message", Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
 			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
 			Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
-			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Offset: m.Offset,
+			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Limit: m.Limit, Offset: m.Offset,
 		}
 		if r.Args == nil {
 			r.Args = []string{}
@@ -102,7 +104,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		rec = &jsonEvent{
 			Type: ev.Kind.String(), Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
 			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
-			Bytes: ev.Bytes, Reason: ev.Reason, Offset: ev.Offset,
+			Bytes: ev.Bytes, Reason: ev.Reason, Limit: ev.Limit, Offset: ev.Offset,
 		}
 	}
 	if j.err = j.enc.Encode(rec); j.err == nil && j.flushEv {
@@ -185,5 +187,25 @@ func newJSONConnection(ev *dissect.Event) *jsonConnection {
 		Unanswered: s.Unanswered, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred, ProtocolSource: s.ProtocolSource,
 		User: s.User, Messages: both(s.Messages), Bytes: both(s.Bytes),
 		GapBytes: both(s.GapBytes), SkippedBytes: both(s.Skipped), End: both(s.Ends),
+	}
+}
+
+// jsonLimit is the NDJSON record of a limit that was hit.
+type jsonLimit struct {
+	Type      string `json:"type"`
+	Limit     string `json:"limit"`
+	Count     int    `json:"count"`
+	FirstConn string `json:"first_conn"`
+	FirstTS   string `json:"first_ts"`
+}
+
+// Limit writes a record of type "limit": which limit (as its flag name)
+// was hit, how often, and where first.
+func (j *JSONStream) Limit(name string, count int, firstConn string, first time.Time) {
+	if j.err != nil {
+		return
+	}
+	if j.err = j.enc.Encode(&jsonLimit{Type: "limit", Limit: name, Count: count, FirstConn: firstConn, FirstTS: FormatTime(first)}); j.err == nil && j.flushEv {
+		j.err = j.w.Flush()
 	}
 }

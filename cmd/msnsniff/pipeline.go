@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/msnsniff/msnsniff/capture"
@@ -29,12 +30,22 @@ type pipeline struct {
 	prog      *progress
 	asm       *reassembly.Assembler
 	tracker   *dissect.Tracker
+	budget    *dissect.Budget
 	conns     map[int]*dissect.Conn
 	badInputs int
+	// limits counts the dissect-level limit hits seen in events; the
+	// reassembly ones come from its Stats.
+	limits map[string]*reassembly.LimitHit
 }
 
-// problem is a run-level finding about an input.
+// problem is a run-level finding about an input, or a limit that was hit.
 type problem struct {
+	// Limit, Count, Conn and When describe a limit hit (Limit != "").
+	Limit string
+	Count int
+	Conn  string
+	When  time.Time
+
 	File   string
 	Offset int64
 	Frame  int
@@ -47,9 +58,54 @@ func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{opts: o, sink: sink, stderr: stderr, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker()}
+	p := &pipeline{opts: o, stderr: stderr, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker(),
+		budget: &dissect.Budget{Limit: o.maxPendingTotal}, limits: map[string]*reassembly.LimitHit{}}
+	p.sink = dissect.SinkFunc(func(ev *dissect.Event) {
+		p.countLimit(ev)
+		sink.Event(ev)
+	})
 	p.asm = reassembly.New(cfg, p)
 	return p, nil
+}
+
+// countLimit records limit hits that events report.
+func (p *pipeline) countLimit(ev *dissect.Event) {
+	limit := ev.Limit
+	if ev.Kind == dissect.KindMessage {
+		limit = ev.Message.Limit
+	}
+	if limit == "" {
+		return
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(ev.Conn.ID, "c"))
+	h := p.limits[limit]
+	if h == nil {
+		h = &reassembly.LimitHit{First: ev.Time, Conn: n}
+		p.limits[limit] = h
+	}
+	h.Count++
+}
+
+// reportLimits tells, once at the end, every limit that was hit: how often
+// and where first. A limit is never hit silently.
+func (p *pipeline) reportLimits() {
+	all := map[string]*reassembly.LimitHit{}
+	for k, v := range p.limits {
+		all[k] = v
+	}
+	for k, v := range p.asm.Stats().Limits {
+		all[k] = v
+	}
+	names := make([]string, 0, len(all))
+	for k := range all {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		h := all[name]
+		p.report(problem{Limit: name, Count: h.Count, Frame: 0, Conn: connID(h.Conn), When: h.First,
+			Msg: fmt.Sprintf("limit --%s hit %d times, first on %s at %s", name, h.Count, connID(h.Conn), h.First.UTC().Format(time.RFC3339Nano))})
+	}
 }
 
 // run analyses the inputs in order as one capture (connections may span
@@ -62,6 +118,7 @@ func (p *pipeline) run(names []string) {
 		}
 	}
 	p.asm.Flush(last)
+	p.reportLimits()
 }
 
 func (p *pipeline) report(pr problem) {
@@ -159,7 +216,7 @@ func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) {
 		Start: c.Start, MidStream: c.MidStream,
 	}
 	opts := p.opts.dissectOptions()
-	opts.Tracker = p.tracker
+	opts.Tracker, opts.Budget = p.tracker, p.budget
 	p.conns[c.ID] = dissect.NewConn(info, opts, p.sink)
 }
 

@@ -43,7 +43,13 @@ func newReadCmd(o *options) *cobra.Command {
 			default:
 				j := report.NewJSONStream(out, false)
 				sink, flush = j, j.Flush
-				onProblem = func(p problem) { j.Problem(p.File, p.Offset, p.Frame, p.Msg, p.Fatal) }
+				onProblem = func(p problem) {
+					if p.Limit != "" {
+						j.Limit(p.Limit, p.Count, p.Conn, p.When)
+						return
+					}
+					j.Problem(p.File, p.Offset, p.Frame, p.Msg, p.Fatal)
+				}
 			}
 			p, err := newPipeline(o, f.sink(sink), cmd.ErrOrStderr())
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -23,6 +24,9 @@ type options struct {
 	maxConns    int
 	showSecrets bool
 	color       string
+
+	idleTimeout     time.Duration
+	maxPendingTotal int64
 }
 
 // colorFor says whether to colour output written to w: --color always or
@@ -53,6 +57,7 @@ func (o *options) assembly() (reassembly.Config, error) {
 		MaxBufferedPerConn: o.maxBufConn,
 		MaxBufferedTotal:   o.maxBufTotal,
 		MaxConns:           o.maxConns,
+		IdleTimeout:        o.idleTimeout,
 	}
 	for _, p := range o.ports {
 		if p == 0 || p > 65535 {
@@ -90,6 +95,8 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxBufConn, "max-buffer-conn", 4<<20, "out-of-order bytes buffered per connection before a gap is declared")
 	pf.IntVar(&o.maxBufTotal, "max-buffer-total", 256<<20, "out-of-order bytes buffered across all connections")
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
+	pf.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Minute, "end a connection silent this long in capture time (0 = never)")
+	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
 	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o), newSessionsCmd(o), newStatsCmd(o), newCheckCmd(o))
