@@ -104,7 +104,13 @@ func Open(name string) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture: %w", err)
 	}
-	r, err := NewReader(name, f)
+	size := bufferSize
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() < bufferSize {
+		// No record can be larger than the file: a small file needs no
+		// 1 MiB buffer (which matters to tools that open thousands).
+		size = max(int(st.Size()), 16)
+	}
+	r, err := newReader(name, f, size)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -117,7 +123,13 @@ func Open(name string) (*Reader, error) {
 // segments. It reads the file header immediately; a damaged or unsupported
 // one is reported as a *FormatError.
 func NewReader(name string, in io.Reader) (*Reader, error) {
-	r := &Reader{name: name, br: bufio.NewReaderSize(in, bufferSize)}
+	return newReader(name, in, bufferSize)
+}
+
+// newReader is NewReader with the size of the buffer over in (the gzip
+// stream, whose size is unknown, always gets the full buffer).
+func newReader(name string, in io.Reader, size int) (*Reader, error) {
+	r := &Reader{name: name, br: bufio.NewReaderSize(in, size)}
 	if b, _ := r.br.Peek(2); len(b) == 2 && b[0] == 0x1f && b[1] == 0x8b {
 		gz, err := gzip.NewReader(r.br)
 		if err != nil {

@@ -30,6 +30,9 @@ type Conn struct {
 
 	ended [2]bool
 	stats Summary
+	// known counts messages of known commands: a connection with none is
+	// not MSNP.
+	known int
 
 	// now is the time of the message being decoded; lastSeen of the
 	// latest activity.
@@ -146,6 +149,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum.User = c.user
 		sum.Role, sum.Session, sum.Parent = c.Role(), c.Info.Session, c.parent
 		sum.Unanswered = c.unanswered
+		sum.NotMSNP = c.known == 0 && (sum.Skipped[0]+sum.Skipped[1] > 0 || sum.Messages[0]+sum.Messages[1] > 0)
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
 	}
@@ -308,6 +312,9 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		m.Meaning = cmd.Summary
 	}
 	c.stats.Messages[dir]++
+	if cmd != nil {
+		c.known++
+	}
 	c.stats.Bytes[dir] += m.WireLen + len(m.Payload)
 	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
 }

@@ -132,6 +132,9 @@ type Summary struct {
 	Parent  string `json:"-"`
 	// Unanswered lists requests the server never answered.
 	Unanswered []string `json:"-"`
+	// NotMSNP is set when nothing on the connection was a known MSNP
+	// command (HTTP, TLS or random bytes on an MSNP port).
+	NotMSNP bool `json:"-"`
 	// Conversation is the chat log of a switchboard connection, and
 	// ContactList what a login revealed of its lists; nil when none.
 	Conversation *Conversation `json:"-"`

@@ -92,7 +92,6 @@ const maxOffers = 4096
 // DS → NS by the XFR NS address, NS → SB by the XFR SB / RNG cookie. One
 // Tracker is shared by every Conn of a run (Options.Tracker).
 type Tracker struct {
-	sessions []*Session
 	nsOffers []*offer
 	sbOffers map[string]*offer
 	next     int
@@ -101,14 +100,11 @@ type Tracker struct {
 // NewTracker returns an empty Tracker.
 func NewTracker() *Tracker { return &Tracker{sbOffers: map[string]*offer{}} }
 
-// Sessions returns every session seen so far, in order of creation.
-func (t *Tracker) Sessions() []*Session { return t.sessions }
-
 func (t *Tracker) newSession(c *Conn) *Session {
 	t.next++
-	s := &Session{ID: "s" + strconv.Itoa(t.next), Start: c.Info.Start, End: c.Info.Start}
-	t.sessions = append(t.sessions, s)
-	return s
+	// Sessions are not kept here: each lives as long as a connection or an
+	// offer refers to it, so memory does not grow with the capture.
+	return &Session{ID: "s" + strconv.Itoa(t.next), Start: c.Info.Start, End: c.Info.Start}
 }
 
 func clientAddr(c *Conn) netip.Addr {

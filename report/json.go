@@ -176,6 +176,7 @@ type jsonConnection struct {
 	End              perDir[string] `json:"end"`
 	// Unanswered lists requests never answered and replies to nothing.
 	Unanswered []string `json:"unanswered,omitempty"`
+	NotMSNP    bool     `json:"not_msnp,omitempty"`
 }
 
 func newJSONConnection(ev *dissect.Event) *jsonConnection {
@@ -184,7 +185,7 @@ func newJSONConnection(ev *dissect.Event) *jsonConnection {
 		Type: "connection", Conn: ev.Conn.ID, TS: FormatTime(ev.Time),
 		Client: ev.Conn.Client, Server: ev.Conn.Server, Start: FormatTime(ev.Conn.Start),
 		MidStream: ev.Conn.MidStream, Role: string(s.Role), Session: s.Session, Parent: s.Parent,
-		Unanswered: s.Unanswered, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred, ProtocolSource: s.ProtocolSource,
+		Unanswered: s.Unanswered, NotMSNP: s.NotMSNP, Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred, ProtocolSource: s.ProtocolSource,
 		User: s.User, Messages: both(s.Messages), Bytes: both(s.Bytes),
 		GapBytes: both(s.GapBytes), SkippedBytes: both(s.Skipped), End: both(s.Ends),
 	}

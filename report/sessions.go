@@ -31,6 +31,7 @@ type ConnRecord struct {
 	GapBytes         perDir[int]    `json:"gap_bytes"`
 	Ended            perDir[string] `json:"ended"`
 	Unanswered       []string       `json:"unanswered,omitempty"`
+	NotMSNP          bool           `json:"not_msnp,omitempty"`
 
 	start, end time.Time
 }
@@ -45,7 +46,7 @@ func NewConnRecord(ev *dissect.Event) ConnRecord {
 		Protocol: s.Protocol, ProtocolInferred: s.ProtocolInferred, ProtocolSource: s.ProtocolSource,
 		Start: FormatTime(start), End: FormatTime(ev.Time), Duration: ev.Time.Sub(start).Seconds(),
 		MidStream: ev.Conn.MidStream, Messages: both(s.Messages), Bytes: both(s.Bytes),
-		GapBytes: both(s.GapBytes), Ended: both(s.Ends), Unanswered: s.Unanswered,
+		GapBytes: both(s.GapBytes), Ended: both(s.Ends), Unanswered: s.Unanswered, NotMSNP: s.NotMSNP,
 		start: start, end: ev.Time,
 	}
 }
@@ -86,6 +87,9 @@ func WriteSessionsTable(w io.Writer, recs []ConnRecord) error {
 		role := r.Role
 		if role == "" {
 			role = "?"
+		}
+		if r.NotMSNP {
+			role = "not MSNP"
 		}
 		if r.Parent != "" {
 			role += " < " + r.Parent

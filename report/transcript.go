@@ -200,6 +200,9 @@ func (t *Transcript) summary(id string, s *dissect.Summary) {
 	if s.Parent != "" {
 		link += ", opened from " + s.Parent
 	}
+	if s.NotMSNP {
+		role = "NOT MSNP"
+	}
 	t.printf("# %s closed: %s, %s, %s%s\n", id, role, proto, user, link)
 	for _, d := range []dissect.Dir{dissect.ClientToServer, dissect.ServerToClient} {
 		extra := ""
