@@ -56,6 +56,9 @@ func (c *Conn) Conversation() *Conversation {
 // conversation returns the chat, starting it on the first switchboard
 // evidence.
 func (c *Conn) conversation() *Conversation {
+	if !c.keepChats {
+		return &Conversation{} // scratch: nothing is kept
+	}
 	if c.chat == nil {
 		c.chat = &Conversation{Conn: c.Info.ID, Client: c.Info.Client, Server: c.Info.Server, Participants: []Participant{}, Messages: []ChatMessage{}, Start: c.now}
 	}

@@ -41,6 +41,7 @@ type Conn struct {
 	// session; chat holds its log, chunks its chunked messages in progress.
 	switchboard bool
 	chat        *Conversation
+	keepChats   bool
 	chunks      map[string]*chunked
 	// challenge is the last CHL challenge, for checking the QRY answer.
 	challenge string
@@ -57,11 +58,12 @@ type Conn struct {
 	parentConn *Conn
 
 	// Transaction pairing (transactions.go).
-	requests   map[uint32]*request
-	orphans    []orphan
-	unanswered []string
-	firstTrID  uint32
-	sawRequest bool
+	requests     map[uint32]*request
+	orphans      []orphan
+	unanswered   []string
+	moreFindings int
+	firstTrID    uint32
+	sawRequest   bool
 }
 
 // Options configure the dissection of a connection.
@@ -75,11 +77,14 @@ type Options struct {
 	Tracker *Tracker
 	// Budget, when set, bounds the payload bytes all connections hold.
 	Budget *Budget
+	// Chats keeps switchboard conversations for Conversation(); without
+	// it no chat log is built, so memory does not grow with chat volume.
+	Chats bool
 }
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker}
+	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget)
 		if info.MidStream {
@@ -148,7 +153,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum.ProtocolSource = c.dialect.source()
 		sum.User = c.user
 		sum.Role, sum.Session, sum.Parent = c.Role(), c.Info.Session, c.parent
-		sum.Unanswered = c.unanswered
+		sum.Unanswered = c.findings()
 		sum.NotMSNP = c.known == 0 && (sum.Skipped[0]+sum.Skipped[1] > 0 || sum.Messages[0]+sum.Messages[1] > 0)
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})

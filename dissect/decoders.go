@@ -390,6 +390,13 @@ func (c *Conn) applyADL(cmd string, f *ADLFields) {
 		return
 	}
 	for _, ac := range f.Contacts {
+		if len(c.list.Contacts) >= maxContacts && c.list.byPassport[strings.ToLower(ac.Passport)] == nil {
+			if !c.list.truncated {
+				c.list.truncated = true
+				c.list.problem(fmt.Sprintf("more than %d contacts: the rest are not kept", maxContacts))
+			}
+			continue
+		}
 		ct := c.list.contact(ac.Passport)
 		if cmd == "RML" {
 			ct.ListMask &^= ac.ListMask

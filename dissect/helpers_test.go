@@ -42,7 +42,7 @@ func (c *collector) messages() []*Message {
 func run(t testing.TB, steps []step, chunk int, mid bool) (*Conn, *collector) {
 	t.Helper()
 	col := &collector{}
-	c := NewConn(ConnInfo{ID: "c1", Client: "10.0.0.1:1025", Server: "10.0.0.2:1863", MidStream: mid}, Options{}, col)
+	c := NewConn(ConnInfo{ID: "c1", Client: "10.0.0.1:1025", Server: "10.0.0.2:1863", MidStream: mid}, Options{Chats: true}, col)
 	ts := t0
 	for _, s := range steps {
 		data := []byte(s.data)

@@ -93,7 +93,12 @@ type ContactList struct {
 	Problems []string `json:"problems,omitempty"`
 
 	byPassport map[string]*Contact
+	truncated  bool
 }
+
+// maxContacts bounds a rebuilt list: real lists held at most 1000 RL and
+// 600 FL contacts; a burst that goes on beyond this is hostile.
+const maxContacts = 100000
 
 func newContactList(conn, source string) *ContactList {
 	return &ContactList{
@@ -758,6 +763,14 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 		if s.hasCounts && s.lst > s.expContacts {
 			m.Note(fmt.Sprintf("LST beyond the %d contacts announced by SYN", s.expContacts))
 		}
+	}
+	if len(l.Contacts) >= maxContacts && l.byPassport[strings.ToLower(f.Passport)] == nil {
+		if !l.truncated {
+			l.truncated = true
+			l.problem(fmt.Sprintf("more than %d contacts: the rest are not kept", maxContacts))
+		}
+		s.last = nil
+		return
 	}
 	ct := l.contact(f.Passport)
 	s.last = ct

@@ -22,8 +22,21 @@ type request struct {
 
 // maxPending bounds the requests remembered per connection so a client
 // that is never answered cannot grow memory; beyond it the oldest are
-// reported as unanswered.
-const maxPending = 1024
+// reported as unanswered. maxFindings bounds the findings kept per
+// connection; the rest are counted.
+const (
+	maxPending  = 1024
+	maxFindings = 100
+)
+
+// finding records a transaction finding, counting those beyond the cap.
+func (c *Conn) finding(s string) {
+	if len(c.unanswered) < maxFindings {
+		c.unanswered = append(c.unanswered, s)
+	} else {
+		c.moreFindings++
+	}
+}
 
 // expectsReply says whether a client command with a TrID gets a reply.
 func expectsReply(m *Message) bool {
@@ -50,7 +63,7 @@ func (c *Conn) pairRequest(m *Message) {
 		c.requests = map[uint32]*request{}
 	}
 	if old, ok := c.requests[m.TrID]; ok && !old.answered && !old.optional {
-		c.unanswered = append(c.unanswered, fmt.Sprintf("%s %d (%s) was never answered before the TrID was reused", old.cmd, m.TrID, old.line))
+		c.finding(fmt.Sprintf("%s %d (%s) was never answered before the TrID was reused", old.cmd, m.TrID, old.line))
 	}
 	if len(c.requests) >= maxPending {
 		c.flushRequests()
@@ -112,7 +125,7 @@ func (c *Conn) flushRequests() {
 	sort.Slice(ids, func(i, j int) bool { return c.requests[ids[i]].offset < c.requests[ids[j]].offset })
 	for _, id := range ids {
 		r := c.requests[id]
-		c.unanswered = append(c.unanswered, fmt.Sprintf("%s %d (%s) was never answered", r.cmd, id, r.line))
+		c.finding(fmt.Sprintf("%s %d (%s) was never answered", r.cmd, id, r.line))
 	}
 	c.requests = nil
 	for _, o := range c.orphans {
@@ -120,7 +133,15 @@ func (c *Conn) flushRequests() {
 		if c.stats.GapBytes[ClientToServer] > 0 || c.stats.Skipped[ClientToServer] > 0 {
 			f += "; the request may be in a capture gap"
 		}
-		c.unanswered = append(c.unanswered, f)
+		c.finding(f)
 	}
 	c.orphans = nil
+}
+
+// findings returns the transaction findings, with a count of those not kept.
+func (c *Conn) findings() []string {
+	if c.moreFindings == 0 {
+		return c.unanswered
+	}
+	return append(c.unanswered, fmt.Sprintf("… and %d more transaction findings", c.moreFindings))
 }

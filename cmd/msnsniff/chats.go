@@ -31,6 +31,7 @@ Typing notifications are left out unless --typing is given.`,
 			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
+			o.keepChats = true
 			var convs []*dissect.Conversation
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
 				if ev.Kind == dissect.KindSummary && ev.Summary.Conversation != nil &&

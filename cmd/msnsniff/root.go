@@ -27,6 +27,8 @@ type options struct {
 
 	idleTimeout     time.Duration
 	maxPendingTotal int64
+	// keepChats is set by the chats command: only it needs chat logs.
+	keepChats bool
 }
 
 // colorFor says whether to colour output written to w: --color always or
@@ -49,6 +51,7 @@ func (o *options) dissectOptions() dissect.Options {
 	return dissect.Options{
 		Limits:      dissect.Limits{MaxLine: o.maxLine, MaxPayload: o.maxPayload},
 		ShowSecrets: o.showSecrets,
+		Chats:       o.keepChats,
 	}
 }
 
