@@ -28,9 +28,6 @@ Typing notifications are left out unless --typing is given.`,
 			if err := checkFormat(format, "text", "table", "json"); err != nil {
 				return err
 			}
-			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
 			o.keepChats = true
 			var convs []*dissect.Conversation
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
@@ -39,11 +36,10 @@ Typing notifications are left out unless --typing is given.`,
 					convs = append(convs, report.ChatsBetween(ev.Summary.Conversation, f.sinceT, f.untilT))
 				}
 			})
-			p, err := newPipeline(o, sink, cmd.ErrOrStderr())
+			p, err := analyseWith(cmd, o, &f, args, sink)
 			if err != nil {
 				return err
 			}
-			p.run(args)
 			sortByConn(convs, func(c *dissect.Conversation) string { return c.Conn })
 			switch format {
 			case "json":

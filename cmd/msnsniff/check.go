@@ -34,15 +34,11 @@ a clean capture, and exits 3 when it found something.`,
 			if err := checkFormat(format, "text", "table", "json"); err != nil {
 				return err
 			}
-			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
 			c := &report.CheckCollector{}
-			p, err := newPipeline(o, f.sink(c), cmd.ErrOrStderr())
+			p, err := analyseWith(cmd, o, &f, args, f.sink(c))
 			if err != nil {
 				return err
 			}
-			p.run(args)
 			fs := c.Findings()
 			switch format {
 			case "json":

@@ -24,9 +24,6 @@ traffic reveals (MSNP13+).`,
 			if err := checkFormat(format, "table", "text", "json"); err != nil {
 				return err
 			}
-			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
 			var lists []*dissect.ContactList
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
 				if ev.Kind == dissect.KindSummary && ev.Summary.ContactList != nil &&
@@ -34,11 +31,10 @@ traffic reveals (MSNP13+).`,
 					lists = append(lists, ev.Summary.ContactList)
 				}
 			})
-			p, err := newPipeline(o, sink, cmd.ErrOrStderr())
+			p, err := analyseWith(cmd, o, &f, args, sink)
 			if err != nil {
 				return err
 			}
-			p.run(args)
 			sortByConn(lists, func(l *dissect.ContactList) string { return l.Conn })
 			if format == "json" {
 				err = report.WriteContactsJSON(cmd.OutOrStdout(), lists)

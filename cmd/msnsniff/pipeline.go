@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/msnsniff/msnsniff/capture"
 	"github.com/msnsniff/msnsniff/dissect"
 	"github.com/msnsniff/msnsniff/reassembly"
@@ -183,6 +185,20 @@ func (p *pipeline) runFile(name string) time.Time {
 		fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, warnings-maxWarnings)
 	}
 	return last
+}
+
+// analyseWith runs the filter's first pass (for --user) and then the whole
+// pipeline over the inputs, feeding sink: the common body of every command.
+func analyseWith(cmd *cobra.Command, o *options, f *filter, args []string, sink dissect.Sink) (*pipeline, error) {
+	if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
+		return nil, err
+	}
+	p, err := newPipeline(o, sink, cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	p.run(args)
+	return p, nil
 }
 
 // result is the run's error: an inputError when some input could not be

@@ -26,9 +26,6 @@ the XFR SB / RNG cookie).`,
 			if err := checkFormat(format, "table", "text", "json"); err != nil {
 				return err
 			}
-			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
 			var recs []report.ConnRecord
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
 				if ev.Kind == dissect.KindSummary && f.conn(ev.Conn.ID, ev.Conn.Session, ev.Summary.User) &&
@@ -36,11 +33,10 @@ the XFR SB / RNG cookie).`,
 					recs = append(recs, report.NewConnRecord(ev))
 				}
 			})
-			p, err := newPipeline(o, sink, cmd.ErrOrStderr())
+			p, err := analyseWith(cmd, o, &f, args, sink)
 			if err != nil {
 				return err
 			}
-			p.run(args)
 			sortByConn(recs, func(r report.ConnRecord) string { return r.Conn })
 			if format == "json" {
 				err = report.WriteSessionsJSON(cmd.OutOrStdout(), recs)

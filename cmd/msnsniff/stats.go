@@ -19,15 +19,11 @@ func newStatsCmd(o *options) *cobra.Command {
 			if err := checkFormat(format, "table", "text", "json"); err != nil {
 				return err
 			}
-			if err := f.prepare(o, args, cmd.ErrOrStderr()); err != nil {
-				return err
-			}
 			c := report.NewStatsCollector()
-			p, err := newPipeline(o, f.sink(c), cmd.ErrOrStderr())
+			p, err := analyseWith(cmd, o, &f, args, f.sink(c))
 			if err != nil {
 				return err
 			}
-			p.run(args)
 			if format == "json" {
 				err = report.WriteStatsJSON(cmd.OutOrStdout(), c.Stats())
 			} else {
