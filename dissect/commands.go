@@ -441,9 +441,8 @@ func decodeFQY(c *Conn, m *Message) {
 		m.Fields = &ADLFields{Contacts: []ADLContact{}, meaning: "network lookup with an empty list"}
 		return
 	}
-	f, err := parseML(m)
-	if err != nil {
-		m.Note("payload is not a valid <ml> document: " + err.Error())
+	f := parseML(m)
+	if f == nil {
 		return
 	}
 	m.Fields = f

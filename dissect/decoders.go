@@ -315,11 +315,13 @@ type mlDoc struct {
 	} `xml:"d"`
 }
 
-// parseML reads an ADL/RML/FQY <ml> document.
-func parseML(m *Message) (*ADLFields, error) {
+// parseML reads an ADL/RML/FQY <ml> document; a broken one is noted on
+// the message and gives nil.
+func parseML(m *Message) *ADLFields {
 	var doc mlDoc
 	if err := xml.Unmarshal(m.Payload, &doc); err != nil {
-		return nil, err
+		m.Note("payload is not a valid <ml> document: " + err.Error())
+		return nil
 	}
 	f := &ADLFields{Initial: doc.L == "1", Contacts: []ADLContact{}}
 	for _, d := range doc.Domains {
@@ -334,7 +336,7 @@ func parseML(m *Message) (*ADLFields, error) {
 			f.Contacts = append(f.Contacts, ac)
 		}
 	}
-	return f, nil
+	return f
 }
 
 func decodeADL(c *Conn, m *Message) {
@@ -350,9 +352,8 @@ func decodeADL(c *Conn, m *Message) {
 		}
 		return
 	}
-	f, err := parseML(m)
-	if err != nil {
-		m.Note("payload is not a valid <ml> document: " + err.Error())
+	f := parseML(m)
+	if f == nil {
 		return
 	}
 	m.Fields = f
