@@ -100,6 +100,7 @@ func ParseCaps(s string) (*Caps, bool) {
 	return c, true
 }
 
+// String names the client version: "MSNC5 (MSN 7.5)".
 func (c *Caps) String() string {
 	s := fmt.Sprintf("MSNC%d", c.MSNC)
 	if c.Client != "" {

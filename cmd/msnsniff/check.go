@@ -11,6 +11,7 @@ import (
 // findingsError makes check exit with status 3 when it found anything.
 type findingsError struct{ n int }
 
+// Error implements error.
 func (e *findingsError) Error() string { return fmt.Sprintf("%d findings", e.n) }
 
 func newCheckCmd(o *options) *cobra.Command {

@@ -46,6 +46,7 @@ func run(args []string) int {
 // could be read was analysed and reported.
 type inputError struct{ n int }
 
+// Error implements error.
 func (e *inputError) Error() string {
 	if e.n == 1 {
 		return "1 input could not be read in full (see above)"
