@@ -135,43 +135,80 @@ func (p *pipeline) report(pr problem) {
 	}
 }
 
+// source yields the TCP segments of one input: a capture file
+// (*capture.Reader) or a live interface. Next returns io.EOF at the end.
+type source interface {
+	Next() (capture.Segment, error)
+}
+
 // runFile feeds one input to the assembler and returns its last timestamp.
 func (p *pipeline) runFile(name string) time.Time {
-	var last time.Time
 	r, err := capture.Open(name)
 	if err != nil {
 		p.badInputs++
 		p.report(problem{File: name, Msg: err.Error(), Fatal: true})
-		return last
+		return time.Time{}
 	}
 	defer r.Close()
 	p.prog = newProgress(p.stderr, name)
 	defer func() { p.prog.done(); p.prog = nil }()
-	warnings := 0
-	r.OnWarning = func(w capture.Warning) {
-		warnings++
-		if warnings <= maxWarnings {
-			p.report(problem{File: w.File, Offset: w.Offset, Frame: w.Frame,
-				Msg: fmt.Sprintf("%s: frame %d (offset %d): %s", w.File, w.Frame, w.Offset, w.Msg)})
-		}
-	}
-	var seg reassembly.Segment
-	for n := 0; ; n++ {
-		if n&1023 == 0 {
+	var done func()
+	r.OnWarning, done = p.warnings(name, func(w capture.Warning) string {
+		return fmt.Sprintf("%s: frame %d (offset %d): %s", w.File, w.Frame, w.Offset, w.Msg)
+	})
+	defer done()
+	n := 0
+	last, err := p.feed(r, func() bool {
+		if n++; n&1023 == 0 {
 			p.prog.update(r.Stats().Bytes)
 		}
-		s, err := r.Next()
+		return true
+	})
+	if err != nil {
+		p.badInputs++
+		pr := problem{File: name, Msg: err.Error(), Fatal: true}
+		var fe *capture.FormatError
+		if errors.As(err, &fe) {
+			pr.Offset = fe.Offset
+		}
+		p.report(pr)
+	}
+	return last
+}
+
+// warnings returns an OnWarning callback for input name that reports the
+// first maxWarnings frame warnings (worded by format) and a done function
+// that reports how many more there were.
+func (p *pipeline) warnings(name string, format func(capture.Warning) string) (on func(capture.Warning), done func()) {
+	n := 0
+	on = func(w capture.Warning) {
+		n++
+		if n <= maxWarnings {
+			p.report(problem{File: w.File, Offset: w.Offset, Frame: w.Frame, Msg: format(w)})
+		}
+	}
+	done = func() {
+		if n > maxWarnings {
+			fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, n-maxWarnings)
+		}
+	}
+	return on, done
+}
+
+// feed adds the segments of src to the assembler until src ends (io.EOF,
+// returned as nil) or fails, and returns the last timestamp seen. after,
+// if not nil, runs once each segment has been handled; returning false
+// stops feeding early.
+func (p *pipeline) feed(src source, after func() bool) (time.Time, error) {
+	var last time.Time
+	var seg reassembly.Segment
+	for {
+		s, err := src.Next()
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.badInputs++
-				pr := problem{File: name, Msg: err.Error(), Fatal: true}
-				var fe *capture.FormatError
-				if errors.As(err, &fe) {
-					pr.Offset = fe.Offset
-				}
-				p.report(pr)
+			if errors.Is(err, io.EOF) {
+				return last, nil
 			}
-			break
+			return last, err
 		}
 		seg = reassembly.Segment{
 			Timestamp: s.Timestamp, Src: s.Src, Dst: s.Dst, Seq: s.Seq,
@@ -180,11 +217,10 @@ func (p *pipeline) runFile(name string) time.Time {
 		}
 		p.asm.Add(&seg)
 		last = s.Timestamp
+		if after != nil && !after() {
+			return last, nil
+		}
 	}
-	if warnings > maxWarnings {
-		fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, warnings-maxWarnings)
-	}
-	return last
 }
 
 // analyseWith runs the filter's first pass (for --user) and then the whole
