@@ -102,7 +102,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
-	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o), newSessionsCmd(o), newStatsCmd(o), newCheckCmd(o))
+	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o), newSessionsCmd(o), newStatsCmd(o), newCheckCmd(o), newLiveCmd(o), newInterfacesCmd())
 	return root
 }
 
