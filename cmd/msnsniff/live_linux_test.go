@@ -383,6 +383,7 @@ func TestLiveLoopback(t *testing.T) {
 		t.Fatalf("exit %d after SIGINT; stderr: %s", code, lp.errors())
 	}
 	checkMSNP10(t, out)
+	validateLive(t, out)
 	st := byType(decodeNDJSON(t, out), "capture_stats")[0]
 	if st["stop"] != "interrupt" || st["interface"] != "lo" || st["link_type"] != "EN10MB" || st["written"] != st["frames"] || st["write_file"] != written {
 		t.Errorf("capture_stats %v", st)

@@ -16,8 +16,8 @@ func schemas(t *testing.T) map[string]*jsonschema.Schema {
 	t.Helper()
 	c := jsonschema.NewCompiler()
 	files, _ := filepath.Glob(filepath.Join("..", "..", "docs", "schema", "*.schema.json"))
-	if len(files) != 6 {
-		t.Fatalf("found %d schema files, want 6", len(files))
+	if len(files) != 7 {
+		t.Fatalf("found %d schema files, want 7", len(files))
 	}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
@@ -33,7 +33,7 @@ func schemas(t *testing.T) map[string]*jsonschema.Schema {
 		}
 	}
 	out := map[string]*jsonschema.Schema{}
-	for _, name := range []string{"events", "contacts", "chats", "sessions", "stats", "check"} {
+	for _, name := range []string{"events", "contacts", "chats", "sessions", "stats", "check", "live"} {
 		s, err := c.Compile("https://msnsniff.example/schema/" + name + ".schema.json")
 		if err != nil {
 			t.Fatalf("compiling %s: %v", name, err)
@@ -103,6 +103,33 @@ func TestSchemaIsStrict(t *testing.T) {
 		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(doc))
 		if sch["events"].Validate(v) == nil {
 			t.Errorf("accepted: %s", doc)
+		}
+	}
+	list := `{"conn":"c1","user":"","protocol":"","protocol_inferred":false,"source":"SYN","list_version":"1","expected_contacts":null,` +
+		`"expected_groups":null,"complete":true,"cache_current":false,"gtc":"","blp":"","properties":{},"groups":[],"contacts":[]`
+	for name, doc := range map[string]string{
+		"contacts": "[" + list + `,"bogus":1}]`,
+		"live":     `{"type":"contacts","ts":"2005-06-01T12:00:00.000000Z",` + list[1:] + `,"bogus":1}`,
+	} {
+		v, _ := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+		if sch[name].Validate(v) == nil {
+			t.Errorf("%s accepted an undocumented field", name)
+		}
+		good, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(doc, `,"bogus":1`, "", 1)))
+		if err := sch[name].Validate(good); err != nil {
+			t.Errorf("%s rejected a valid document: %v", name, err)
+		}
+	}
+}
+
+// validateLive checks every line of live --format json output against
+// docs/schema/live.schema.json.
+func validateLive(t *testing.T, out string) {
+	t.Helper()
+	sch := schemas(t)["live"]
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if line != "" {
+			validate(t, sch, "live line "+strconv.Itoa(i+1), line)
 		}
 	}
 }
