@@ -301,13 +301,14 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.decode(cmd, m)
 	}
 	c.observeRole(m)
+	c.correlate(m) // before redaction: it needs the raw cookies
+	m.redact()
+	// After redaction: findings quote the line.
 	if dir == ClientToServer {
 		c.pairRequest(m)
 	} else {
 		c.pairReply(m)
 	}
-	c.correlate(m) // before redaction: it needs the raw cookies
-	m.redact()
 	switch {
 	case m.Meaning != "":
 		// The decoder said it best.

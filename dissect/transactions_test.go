@@ -51,6 +51,14 @@ func TestTransactions(t *testing.T) {
 			want:  []string{"MSG 3 (MSG 3 A 0) was never answered"},
 		},
 		{
+			name:  "findings quote lines with their credentials redacted",
+			steps: []step{c2s(crlf("USR 7 TWN S t=secretticket&p=x")), s2c(crlf("XFR 9 SB 1.2.3.4:1863 CKI secretcookie"))},
+			want: []string{
+				"USR 7 (USR 7 TWN S [redacted 18 B]) was never answered",
+				"reply to no request: no client command used TrID 9 (XFR 9 SB 1.2.3.4:1863 CKI [redacted 12 B])",
+			},
+		},
+		{
 			name:  "asynchronous TrID 0 is not a reply",
 			steps: []step{s2c(crlf("CHL 0 123", "ADC 0 RL N=a@b F=A"))},
 		},
