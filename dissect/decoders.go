@@ -131,6 +131,8 @@ func (f *USRFields) Describe() string {
 		return fmt.Sprintf("%s login for %s", f.Package, f.Passport)
 	case f.Stage == "S":
 		return f.Package + " authentication step"
+	case f.Stage == "A":
+		return "SHA circle ticket"
 	case f.Stage == "SB":
 		return "joins a switchboard as " + f.Passport
 	}
@@ -166,6 +168,12 @@ func decodeUSR(c *Conn, m *Message) {
 			for i := 2; i < len(a); i++ {
 				c.secret(m, i)
 			}
+		}
+	case len(a) >= 3 && a[0] == "SHA" && a[1] == "A":
+		// MSNP18 circles: USR TrID SHA A base64(signed ticket).
+		f.Package, f.Stage = "SHA", "A"
+		for i := 2; i < len(a); i++ {
+			c.secret(m, i)
 		}
 	case len(a) == 2 && m.Dir == ClientToServer && strings.Contains(a[0], "@"):
 		f.Stage, f.Passport = "SB", stripMachineGUID(a[0])

@@ -52,9 +52,10 @@ func TestTransactions(t *testing.T) {
 		},
 		{
 			name:  "findings quote lines with their credentials redacted",
-			steps: []step{c2s(crlf("USR 7 TWN S t=secretticket&p=x")), s2c(crlf("XFR 9 SB 1.2.3.4:1863 CKI secretcookie"))},
+			steps: []step{c2s(crlf("USR 7 TWN S t=secretticket&p=x", "USR 8 SHA A c2lnbmVk")), s2c(crlf("XFR 9 SB 1.2.3.4:1863 CKI secretcookie"))},
 			want: []string{
 				"USR 7 (USR 7 TWN S [redacted 18 B]) was never answered",
+				"USR 8 (USR 8 SHA A [redacted 8 B]) was never answered",
 				"reply to no request: no client command used TrID 9 (XFR 9 SB 1.2.3.4:1863 CKI [redacted 12 B])",
 			},
 		},
