@@ -20,10 +20,10 @@ type request struct {
 	offset   int64
 }
 
-// maxPending bounds the requests remembered per connection so a client
-// that is never answered cannot grow memory; beyond it the oldest are
-// reported as unanswered. maxFindings bounds the findings kept per
-// connection; the rest are counted.
+// maxPending bounds the requests awaiting a reply per connection so a
+// client that is never answered cannot grow memory; beyond it the oldest
+// waiting request is reported as unanswered and forgotten. maxFindings
+// bounds the findings kept per connection; the rest are counted.
 const (
 	maxPending  = 1024
 	maxFindings = 100
@@ -66,7 +66,7 @@ func (c *Conn) pairRequest(m *Message) {
 		c.finding(fmt.Sprintf("%s %d (%s) was never answered before the TrID was reused", old.cmd, m.TrID, old.line))
 	}
 	if len(c.requests) >= maxPending {
-		c.flushRequests()
+		c.evictOldestRequest()
 	}
 	r := &request{cmd: m.Cmd, line: m.Line, offset: m.Offset, optional: !expectsReply(m)}
 	c.requests[m.TrID] = r
@@ -86,6 +86,8 @@ func (c *Conn) pairReply(m *Message) {
 		return // asynchronous: CHL 0, ADL 0, SBS 0, …
 	}
 	if r, ok := c.requests[m.TrID]; ok {
+		// Kept (not deleted) while more replies with this TrID may follow:
+		// ILN after CHG, IRO after ANS, the MSNP2-7 burst after SYN.
 		r.answered = true
 		return
 	}
@@ -112,6 +114,28 @@ func (c *Conn) adoptOrphans(r *request, trID uint32) {
 		kept = append(kept, o)
 	}
 	c.orphans = kept
+}
+
+// evictOldestRequest makes room in the request table: answered requests
+// go first (their remaining replies then count as replies to nothing only
+// if they carry a TrID never used again), else the oldest waiting one is
+// reported as unanswered.
+func (c *Conn) evictOldestRequest() {
+	var oldestID uint32
+	var oldest *request
+	for id, r := range c.requests {
+		if r.answered || r.optional {
+			delete(c.requests, id)
+			continue
+		}
+		if oldest == nil || r.offset < oldest.offset {
+			oldestID, oldest = id, r
+		}
+	}
+	if len(c.requests) >= maxPending && oldest != nil {
+		c.finding(fmt.Sprintf("%s %d (%s) was never answered", oldest.cmd, oldestID, oldest.line))
+		delete(c.requests, oldestID)
+	}
 }
 
 // flushRequests moves unanswered requests to the findings, oldest first.

@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +80,26 @@ func TestTransactions(t *testing.T) {
 				t.Errorf("findings\n got %q\nwant %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestManyRequests: a long session (more requests than the table holds)
+// neither crashes nor reports answered requests.
+func TestManyRequests(t *testing.T) {
+	var steps []step
+	for i := 1; i <= 3000; i++ {
+		steps = append(steps, c2s(crlf("CHG "+itoa(i)+" NLN 0")), s2c(crlf("CHG "+itoa(i)+" NLN 0")))
+	}
+	steps = append(steps, c2s(crlf("XFR 5000 SB")))
+	got := summaryOf(t, steps, false).Unanswered
+	if len(got) != 1 || got[0] != "XFR 5000 (XFR 5000 SB) was never answered" {
+		t.Errorf("findings %q", got)
+	}
+	var waiting []step
+	for i := 1; i <= 1500; i++ {
+		waiting = append(waiting, c2s(crlf("CHG "+itoa(i)+" NLN 0")))
+	}
+	if got := summaryOf(t, waiting, false).Unanswered; len(got) != maxFindings+1 || !strings.HasPrefix(got[maxFindings], "… and 1400 more") {
+		t.Errorf("%d findings for 1500 unanswered requests, want the %d kept and a count", len(got), maxFindings)
 	}
 }
