@@ -180,9 +180,10 @@ func (c *Conn) Protocol() (string, bool) { return c.dialect.name() }
 
 // tokenize splits a command line on runs of spaces and tabs, noting any
 // separator other than a single space (servers always send exactly one).
-func tokenize(line string, m *Message) []string {
+func tokenize(line string, m *Message) ([]string, []int) {
 	odd := false
 	toks := make([]string, 0, 8)
+	offs := make([]int, 0, 8)
 	start := -1
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
@@ -192,6 +193,7 @@ func tokenize(line string, m *Message) []string {
 			}
 			if start >= 0 {
 				toks = append(toks, line[start:i])
+				offs = append(offs, start)
 				start = -1
 			}
 			continue
@@ -202,6 +204,7 @@ func tokenize(line string, m *Message) []string {
 	}
 	if start >= 0 {
 		toks = append(toks, line[start:])
+		offs = append(offs, start)
 	}
 	if odd {
 		if strings.HasSuffix(line, " ") && !strings.Contains(strings.TrimRight(line, " "), "  ") && !strings.ContainsRune(line, '\t') {
@@ -210,7 +213,7 @@ func tokenize(line string, m *Message) []string {
 			m.Note("parameters separated by something other than single spaces")
 		}
 	}
-	return toks
+	return toks, offs
 }
 
 // command returns the catalogue row for a command code.
@@ -225,9 +228,11 @@ func command(code string) *Command {
 // payload.
 func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
 	m := &Message{Line: string(line), Offset: off, Dir: dir}
-	toks := tokenize(m.Line, m)
+	toks, offs := tokenize(m.Line, m)
 	m.Cmd = toks[0]
 	args := toks[1:]
+	// argOff[i] is where Args[i] starts in Line, for exact redaction.
+	m.argOff = offs[len(toks)-len(args):]
 	cmd := command(m.Cmd)
 	if cmd == nil {
 		m.Note("unknown command")
@@ -238,6 +243,7 @@ func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind
 			args = args[1:]
 		}
 		m.Args = args
+		m.argOff = offs[len(toks)-len(args):]
 		return m, noPayload, 0
 	}
 	if cmd.TrID(c, dir, args) {
@@ -249,6 +255,7 @@ func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind
 		}
 	}
 	m.Args = args
+	m.argOff = offs[len(toks)-len(args):]
 	kind, n := cmd.Payload(c, dir, args)
 	return m, kind, n
 }

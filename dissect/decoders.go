@@ -162,11 +162,16 @@ func decodeUSR(c *Conn, m *Message) {
 			if c.user == "" {
 				c.user = a[2]
 			}
-		} else if m.Dir == ClientToServer {
+		} else {
 			// The client's answer: MD5 hash, Passport ticket, SSO token and
-			// response blob, SHA ticket, or a CTP password.
+			// response blob, or a CTP password. Fail closed: if the
+			// connection's roles were swapped (both ports configured, capture
+			// starting with a server segment), what looks like a credential
+			// is redacted in either direction.
 			for i := 2; i < len(a); i++ {
-				c.secret(m, i)
+				if m.Dir == ClientToServer || looksLikeCredential(a[i]) {
+					c.secret(m, i)
+				}
 			}
 		}
 	case len(a) >= 3 && a[0] == "SHA" && a[1] == "A":
@@ -175,14 +180,35 @@ func decodeUSR(c *Conn, m *Message) {
 		for i := 2; i < len(a); i++ {
 			c.secret(m, i)
 		}
-	case len(a) == 2 && m.Dir == ClientToServer && strings.Contains(a[0], "@"):
+	case len(a) == 2 && strings.Contains(a[0], "@"):
 		f.Stage, f.Passport = "SB", stripMachineGUID(a[0])
 		c.user = f.Passport
 		c.switchboard = true
 		c.secret(m, 1)
 	default:
 		m.Note(fmt.Sprintf("USR with %d parameters matches no known form", len(a)))
+		// Unknown shape: keep the package name, redact the rest.
+		for i := 1; i < len(a); i++ {
+			c.secret(m, i)
+		}
 	}
+}
+
+// looksLikeCredential recognises a Passport ticket (t=…&p=…), an MD5
+// answer (32 hex digits) or an SSO response blob.
+func looksLikeCredential(s string) bool {
+	if strings.HasPrefix(s, "t=") || strings.Contains(s, "&p=") || strings.HasPrefix(s, "HAAAAAEAAAADZgAA") {
+		return true
+	}
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // stripMachineGUID turns "bob@x.com;{guid}" (MSNP16+) into the handle.
@@ -195,10 +221,14 @@ func stripMachineGUID(h string) string {
 
 func decodeANS(c *Conn, m *Message) {
 	c.switchboard = true
+	cookie := ""
+	if len(m.Args) >= 2 {
+		cookie = c.secret(m, 1) // whichever way the roles went
+	}
 	if m.Dir == ClientToServer {
 		f := layout(m, m.Args, handle("passport"), word("cookie"), word("session_id"))
 		c.user = f.String("passport")
-		f.set("cookie", c.secret(m, 1))
+		f.set("cookie", cookie)
 		f.Meaning = "answers the switchboard invitation of session " + f.String("session_id") + " as " + c.user
 		c.participant(c.user, "")
 		return

@@ -39,8 +39,10 @@ type Message struct {
 	// "max-payload" or "max-pending-total".
 	Limit string
 
-	// secrets are credential parameters still to be redacted.
+	// secrets are credential parameters still to be redacted; argOff are
+	// the byte offsets of Args in Line.
 	secrets []secretSpan
+	argOff  []int
 }
 
 // Note records an anomaly on the message.

@@ -2,7 +2,7 @@ package dissect
 
 import (
 	"fmt"
-	"strings"
+	"sort"
 )
 
 // Credentials on the wire — Passport tickets, MD5 answers, SSO tokens,
@@ -32,13 +32,22 @@ func (c *Conn) secret(m *Message, i int) string {
 	return shown
 }
 
-// redact replaces the marked credentials in Args and Line.
+// redact replaces the marked credentials in Args and, at their exact
+// positions, in Line (a search would find the same text elsewhere first,
+// e.g. a CTP password equal to the TrID).
 func (m *Message) redact() {
+	sort.Slice(m.secrets, func(i, j int) bool { return m.secrets[i].arg > m.secrets[j].arg })
 	for _, s := range m.secrets {
-		if s.arg < len(m.Args) && m.Args[s.arg] == s.raw {
-			m.Args[s.arg] = s.shown
+		if s.arg >= len(m.Args) || m.Args[s.arg] != s.raw {
+			continue
 		}
-		m.Line = strings.Replace(m.Line, s.raw, s.shown, 1)
+		m.Args[s.arg] = s.shown
+		if s.arg < len(m.argOff) {
+			off := m.argOff[s.arg]
+			if off+len(s.raw) <= len(m.Line) && m.Line[off:off+len(s.raw)] == s.raw {
+				m.Line = m.Line[:off] + s.shown + m.Line[off+len(s.raw):]
+			}
+		}
 	}
 	m.secrets = nil
 }

@@ -103,3 +103,19 @@ func TestManyRequests(t *testing.T) {
 		t.Errorf("%d findings for 1500 unanswered requests, want the %d kept and a count", len(got), maxFindings)
 	}
 }
+
+// TestRedactionAtPosition: the credential itself is replaced in Line, not
+// an equal text earlier in the line.
+func TestRedactionAtPosition(t *testing.T) {
+	for line, want := range map[string]string{
+		"USR 1234 CTP S 1234":    "USR 1234 CTP S [redacted 4 B]",
+		"USR 5 CTP S S":          "USR 5 CTP S [redacted 1 B]",
+		"USR 6 MD5 S 6 6":        "USR 6 MD5 S [redacted 1 B] [redacted 1 B]",
+		"USR 7  TWN S  t=a&p=b ": "USR 7  TWN S  [redacted 7 B] ",
+	} {
+		_, col := run(t, []step{c2s(line + "\r\n")}, 0, false)
+		if got := col.messages()[0].Line; got != want {
+			t.Errorf("%q redacted to %q, want %q", line, got, want)
+		}
+	}
+}
