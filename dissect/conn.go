@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -272,15 +273,16 @@ func (c *Conn) takeTrID(m *Message, tok string) {
 // plausible implements framerHost for resynchronisation: only a known
 // command (or an error code) in its TrID shape counts as a command line.
 func (c *Conn) plausible(dir Dir, line []byte) bool {
-	toks := strings.Fields(string(line))
-	if len(toks) == 0 || len(toks[0]) != 3 {
+	if len(line) < 3 || len(line) > 3 && line[3] != ' ' && line[3] != '\t' {
 		return false
 	}
-	cmd := command(toks[0])
+	// The cheap tests first: resynchronisation calls this at every
+	// candidate offset of hostile bytes.
+	cmd := command(string(line[:3]))
 	if cmd == nil || !cmd.Sender.allows(dir) {
 		return false
 	}
-	args := toks[1:]
+	args := plausibleArgs(line)
 	if cmd.TrID(c, dir, args) {
 		if len(args) == 0 || !isDigits(args[0]) {
 			return false
@@ -291,6 +293,37 @@ func (c *Conn) plausible(dir Dir, line []byte) bool {
 		return false
 	}
 	return true
+}
+
+// plausibleArgs splits what the TrID and payload rules need from a
+// candidate line, with the same separators as tokenize but bounded work:
+// at most maxProbeArgs leading parameters, plus the real last one (where a
+// payload length lives).
+func plausibleArgs(line []byte) []string {
+	const maxProbeArgs = 10
+	var args []string
+	i := 3
+	for len(args) < maxProbeArgs {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			i++
+		}
+		if i >= len(line) {
+			return args
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' {
+			j++
+		}
+		args = append(args, string(line[i:j]))
+		i = j
+	}
+	rest := bytes.TrimRight(line[i:], " \t")
+	if k := bytes.LastIndexAny(rest, " \t"); k >= 0 {
+		args = append(args, string(rest[k+1:]))
+	} else if len(rest) > 0 {
+		args = append(args, string(bytes.TrimLeft(rest, " \t")))
+	}
+	return args
 }
 
 // finish implements framerHost: decode, check, emit.

@@ -81,6 +81,10 @@ type framer struct {
 	discard bool
 	budget  *Budget
 
+	// probes counts the full checks left for candidates on the current
+	// line while resynchronising.
+	probes int
+
 	// resync is set while looking for the next plausible command line.
 	resync     bool
 	skipReason string
@@ -360,6 +364,7 @@ func (f *framer) scan() bool {
 			} else {
 				nl = -2 // no LF in the rest of the buffer
 			}
+			f.probes = maxProbesPerLine
 		}
 		lf := -1
 		if nl >= 0 {
@@ -379,6 +384,11 @@ func (f *framer) scan() bool {
 	f.skip(len(u))
 	return false
 }
+
+// maxProbesPerLine bounds the full plausibility checks per line during
+// resynchronisation; a real command after garbage is almost always near a
+// line start or a payload end, long before this many false candidates.
+const maxProbesPerLine = 64
 
 type verdict uint8
 
@@ -417,6 +427,12 @@ func (f *framer) plausibleAt(b []byte, lf int) verdict {
 		}
 		return verdictMore
 	}
+	if f.probes <= 0 {
+		// Bytes crafted to look like command starts all along one line:
+		// stop probing it, so hostile input costs linear time.
+		return verdictNo
+	}
+	f.probes--
 	line := bytes.TrimSuffix(b[:i], []byte{'\r'})
 	for _, c := range line {
 		if c < 0x20 && c != '\t' || c == 0x7f {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/textproto"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -443,11 +444,7 @@ func bodyHeaders(body []byte) []HeaderField {
 }
 
 func sortHeaders(h []HeaderField) {
-	for i := 1; i < len(h); i++ {
-		for j := i; j > 0 && h[j].Name < h[j-1].Name; j-- {
-			h[j], h[j-1] = h[j-1], h[j]
-		}
-	}
+	sort.Slice(h, func(i, j int) bool { return h[i].Name < h[j].Name })
 }
 
 func decodeInvitation(m *Message, f *MSGFields, body []byte, sender string) {

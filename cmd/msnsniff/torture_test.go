@@ -353,3 +353,29 @@ func TestTortureNotMSNP(t *testing.T) {
 		t.Errorf("the MSNP visit beside them was not analysed:\n%.300s", out)
 	}
 }
+
+// TestTortureCommandShapedGarbage: bytes that look like a command start
+// at every fourth offset ("MSG MSG MSG …") cost linear time to skip: 40 MB
+// of it would take minutes if every candidate were probed in full, and the
+// run is killed after three.
+func TestTortureCommandShapedGarbage(t *testing.T) {
+	size := 40 << 20
+	if testing.Short() {
+		size = 4 << 20
+	}
+	adversarial(t, "command-shaped", 120, func(s *pcapStream) {
+		line := []byte(strings.Repeat("MSG ", 4000) + "\n")
+		seq := uint32(1000)
+		for sent := 0; sent < size; sent += 1460 {
+			off := sent % len(line)
+			chunk := make([]byte, 0, 1460)
+			for len(chunk) < 1460 {
+				n := min(1460-len(chunk), len(line)-off)
+				chunk = append(chunk, line[off:off+n]...)
+				off = (off + n) % len(line)
+			}
+			s.packet(t, capgen.Packet{Src: tortureClient, Dst: tortureServer, Seq: seq, Flags: capture.ACK, Payload: chunk})
+			seq += uint32(len(chunk))
+		}
+	})
+}
