@@ -167,6 +167,10 @@ func (c *Conn) ContactList() *ContactList {
 	if c.list != nil {
 		c.list.User = c.user
 		c.list.Session = c.Info.Session
+		if c.list.moreProblems > 0 && !c.list.counted {
+			c.list.counted = true
+			c.list.Problems = append(c.list.Problems, fmt.Sprintf("… and %d more problems", c.list.moreProblems))
+		}
 		c.list.Protocol, c.list.ProtocolInferred = c.dialect.name()
 	}
 	return c.list

@@ -292,3 +292,29 @@ func TestForbiddenTrIDInBurst(t *testing.T) {
 		t.Errorf("%d forbidden-TrID notes, want 2 (GTC and LST)", n)
 	}
 }
+
+// TestHostileBurstIsBounded: a burst with thousands of groups, unknown
+// group references and property keys keeps bounded state and says so.
+func TestHostileBurstIsBounded(t *testing.T) {
+	var lines []string
+	for i := 0; i < 1200; i++ {
+		lines = append(lines, "LSG g"+itoa(i)+" "+itoa(i))
+	}
+	for i := 0; i < 300; i++ {
+		lines = append(lines, "LST N=u"+itoa(i)+"@x F=U 11 "+strings.Repeat("z"+itoa(i)+",", 100)+"q")
+		lines = append(lines, "BPR K"+itoa(i)+" v")
+	}
+	c, _ := run(t, []step{
+		c2s(crlf("VER 1 MSNP10")), s2c(crlf("VER 1 MSNP10")), c2s(crlf("SYN 1 0 0")),
+		s2c(crlf(append([]string{"SYN 1 1 0 300 1200"}, lines...)...)),
+	}, 0, false)
+	l := c.ContactList()
+	if len(l.Groups) != maxGroups || len(l.Problems) != maxProblems+1 || !strings.HasPrefix(l.Problems[maxProblems], "… and ") {
+		t.Errorf("groups %d problems %d (last %q)", len(l.Groups), len(l.Problems), l.Problems[len(l.Problems)-1])
+	}
+	for _, ct := range l.Contacts {
+		if len(ct.GroupIDs) > maxGroupsPerContact || len(ct.Properties) > maxProperties {
+			t.Fatalf("%s keeps %d groups, %d properties", ct.Passport, len(ct.GroupIDs), len(ct.Properties))
+		}
+	}
+}

@@ -92,8 +92,11 @@ type ContactList struct {
 	// Problems lists conformance findings (counts, unknown groups, …).
 	Problems []string `json:"problems,omitempty"`
 
-	byPassport map[string]*Contact
-	truncated  bool
+	byPassport   map[string]*Contact
+	groupIndex   map[string]string
+	truncated    bool
+	moreProblems int
+	counted      bool
 }
 
 // maxContacts bounds a rebuilt list: real lists held at most 1000 RL and
@@ -125,15 +128,51 @@ func (l *ContactList) contact(passport string) *Contact {
 // groupName resolves a group reference case-insensitively (GUIDs are sent
 // in either case).
 func (l *ContactList) groupName(id string) (string, bool) {
-	for _, g := range l.Groups {
-		if strings.EqualFold(g.ID, id) {
-			return g.Name, true
-		}
-	}
-	return "", false
+	name, ok := l.groupIndex[strings.ToLower(id)]
+	return name, ok
 }
 
-func (l *ContactList) problem(s string) { l.Problems = append(l.Problems, s) }
+// addGroup records an LSG group, up to maxGroups.
+func (l *ContactList) addGroup(g Group) bool {
+	if len(l.Groups) >= maxGroups {
+		l.problem(fmt.Sprintf("more than %d groups: the rest are not kept", maxGroups))
+		return false
+	}
+	if l.groupIndex == nil {
+		l.groupIndex = map[string]string{}
+	}
+	l.groupIndex[strings.ToLower(g.ID)] = g.Name
+	l.Groups = append(l.Groups, g)
+	return true
+}
+
+// problem records a finding about the list; beyond maxProblems they are
+// counted, and the count is added when the list is handed out.
+func (l *ContactList) problem(s string) {
+	if len(l.Problems) < maxProblems {
+		l.Problems = append(l.Problems, s)
+	} else {
+		l.moreProblems++
+	}
+}
+
+// setProperty stores a property, up to maxProperties keys per map.
+func (l *ContactList) setProperty(props map[string]string, key, value string) {
+	if _, ok := props[key]; !ok && len(props) >= maxProperties {
+		l.problem(fmt.Sprintf("more than %d property keys: %s not kept", maxProperties, key))
+		return
+	}
+	props[key] = value
+}
+
+// Bounds on what one list keeps (real lists had at most 30 groups and a
+// handful of property keys); beyond them the list says so in Problems.
+const (
+	maxGroups           = 1000
+	maxProblems         = 100
+	maxProperties       = 64
+	maxGroupsPerContact = 64
+)
 
 // syncState tracks a SYN burst on an NS connection.
 type syncState struct {
@@ -158,7 +197,7 @@ type syncState struct {
 	last                   *Contact
 	// perListIndex tracks the MSNP2–7 index sequence per list.
 	perListIndex map[string]int
-	listOrder    []string
+	lastList     string
 }
 
 // SYNFields is a decoded SYN line.
@@ -452,7 +491,7 @@ func decodePRP(c *Conn, m *Message) {
 	f.Key, f.Value = splitKeyValue(m, a)
 	m.Fields = f
 	if m.Dir == ServerToClient && c.list != nil && f.Key != "" {
-		c.list.Properties[f.Key] = f.Value
+		c.list.setProperty(c.list.Properties, f.Key, f.Value)
 	}
 }
 
@@ -491,7 +530,7 @@ func decodeBPR(c *Conn, m *Message) {
 	f.Key, f.Value = splitKeyValue(m, a)
 	if f.Passport != "" && c.list != nil && f.Key != "" {
 		if s.active || c.list.byPassport[strings.ToLower(f.Passport)] != nil {
-			c.list.contact(f.Passport).Properties[f.Key] = f.Value
+			c.list.setProperty(c.list.contact(f.Passport).Properties, f.Key, f.Value)
 		}
 	}
 }
@@ -544,7 +583,9 @@ func decodeLSG(c *Conn, m *Message) {
 	if _, dup := c.list.groupName(f.GroupID); dup {
 		m.Note("group id " + f.GroupID + " announced twice")
 	}
-	c.list.Groups = append(c.list.Groups, Group{ID: f.GroupID, Name: f.Name})
+	if !c.list.addGroup(Group{ID: f.GroupID, Name: f.Name}) {
+		return
+	}
 	if c.sync.active {
 		c.sync.lsg++
 		if c.sync.hasCounts && c.sync.lsg > c.sync.expGroups {
@@ -807,7 +848,7 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 			name = g
 		}
 		f.groupNames = append(f.groupNames, name)
-		if !contains(ct.GroupIDs, g) {
+		if len(ct.GroupIDs) < maxGroupsPerContact && !contains(ct.GroupIDs, g) {
 			ct.GroupIDs = append(ct.GroupIDs, g)
 			ct.Groups = append(ct.Groups, name)
 		}
@@ -820,11 +861,11 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 func (c *Conn) checkPerListOrder(m *Message, f *LSTFields) {
 	s := &c.sync
 	order := map[string]int{"FL": 0, "AL": 1, "BL": 2, "RL": 3}
-	if n := len(s.listOrder); n == 0 || s.listOrder[n-1] != f.List {
-		if n > 0 && order[f.List] < order[s.listOrder[n-1]] {
-			m.Note(fmt.Sprintf("list %s after %s: expected FL, AL, BL, RL order", f.List, s.listOrder[n-1]))
+	if s.lastList != f.List {
+		if s.lastList != "" && order[f.List] < order[s.lastList] {
+			m.Note(fmt.Sprintf("list %s after %s: expected FL, AL, BL, RL order", f.List, s.lastList))
 		}
-		s.listOrder = append(s.listOrder, f.List)
+		s.lastList = f.List
 	}
 	want := s.perListIndex[f.List] + 1
 	if f.Total == 0 {
