@@ -100,7 +100,8 @@ func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget) *framer {
 	return &framer{dir: dir, lim: lim.withDefaults(), host: host, budget: budget}
 }
 
-// Budget bounds the payload bytes held by all connections together: a
+// Budget bounds the payload buffers (their capacity) held by all
+// connections together: a
 // capture of many connections each announcing a 1 MiB payload it never
 // completes would otherwise hold MaxPayload per direction per connection.
 // Share one Budget across the Conns of a run (Options.Budget).
@@ -249,18 +250,28 @@ func (f *framer) fillPayload() bool {
 		f.pendKind = fixedPayload
 	}
 	k := min(f.need, len(u))
-	if !f.discard && f.budget.overdraw(k) {
-		// The total buffer limit: count the rest of this payload without
-		// keeping it, so framing stays exact and memory bounded.
-		f.discard = true
-		f.budget.release(len(f.pend.Payload))
-		f.pend.Note(fmt.Sprintf("payload of %d bytes not kept: the total buffer limit (--max-pending-total) was reached", f.pend.PayloadLen))
-		f.pend.Limit = "max-pending-total"
-		f.pend.Payload = nil
+	if p := f.pend.Payload; !f.discard && len(p)+k > cap(p) {
+		// Grow by doubling, never past the declared length, and charge the
+		// whole new capacity to the budget: what is allocated is what
+		// counts, not what is filled.
+		newCap := min(max(2*cap(p), len(p)+k, 512), len(p)+f.need)
+		if f.budget.overdraw(newCap - cap(p)) {
+			// The total buffer limit: count the rest of this payload
+			// without keeping it, so framing stays exact and memory bounded.
+			f.discard = true
+			f.budget.release(cap(p))
+			f.pend.Note(fmt.Sprintf("payload of %d bytes not kept: the total buffer limit (--max-pending-total) was reached", f.pend.PayloadLen))
+			f.pend.Limit = "max-pending-total"
+			f.pend.Payload = nil
+		} else {
+			f.budget.take(newCap - cap(p))
+			grown := make([]byte, len(p), newCap)
+			copy(grown, p)
+			f.pend.Payload = grown
+		}
 	}
 	if !f.discard {
 		f.pend.Payload = append(f.pend.Payload, u[:k]...)
-		f.budget.take(k)
 	}
 	f.consume(k)
 	f.need -= k
@@ -275,7 +286,7 @@ func (f *framer) finishPending() {
 	m := f.pend
 	f.pend = nil
 	if !f.discard {
-		f.budget.release(len(m.Payload))
+		f.budget.release(cap(m.Payload))
 	}
 	f.discard = false
 	f.host.finish(f.dir, m, f.pendTS)
@@ -346,9 +357,8 @@ func (f *framer) readLine() bool {
 		return true
 	}
 	f.pend, f.pendKind, f.need, f.pendTS = m, kind, n, ts
-	if kind == fixedPayload {
-		f.pend.Payload = make([]byte, 0, min(n, 64<<10))
-	}
+	// The payload buffer is allocated as bytes arrive (fillPayload), so a
+	// lying length costs nothing until the bytes are really there.
 	return true
 }
 

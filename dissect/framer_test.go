@@ -233,3 +233,37 @@ func TestGaps(t *testing.T) {
 		})
 	}
 }
+
+// TestBudget: the shared payload budget counts allocated capacity; a
+// payload that would exceed it is counted, not kept, and framing goes on.
+func TestBudget(t *testing.T) {
+	b := &Budget{Limit: 1000}
+	col := &collector{}
+	a := NewConn(ConnInfo{ID: "c1"}, Options{Budget: b}, col)
+	z := NewConn(ConnInfo{ID: "c2"}, Options{Budget: b}, col)
+	body := strings.Repeat("x", 800)
+	a.Data(ClientToServer, t0, []byte("MSG 1 N 800\r\n"+body[:400]))
+	z.Data(ClientToServer, t0, []byte("MSG 1 N 800\r\n"+body[:400]))
+	a.Data(ClientToServer, t0, []byte(body[400:]+"PNG\r\n"))
+	z.Data(ClientToServer, t0, []byte(body[400:]+"PNG\r\n"))
+	if b.Peak > b.Limit {
+		t.Errorf("peak %d over the %d limit", b.Peak, b.Limit)
+	}
+	var kept, dropped, pngs int
+	for _, m := range col.messages() {
+		switch {
+		case m.Cmd == "PNG":
+			pngs++
+		case m.Limit == "max-pending-total" && len(m.Payload) == 0:
+			dropped++
+		case len(m.Payload) == 800:
+			kept++
+		}
+	}
+	if kept != 1 || dropped != 1 || pngs != 2 {
+		t.Errorf("kept %d, dropped %d, PNGs framed %d", kept, dropped, pngs)
+	}
+	if b.held != 0 {
+		t.Errorf("%d bytes still charged after both payloads completed", b.held)
+	}
+}
