@@ -17,10 +17,11 @@ type filter struct {
 	conns, sessions, users, cmds []string
 	since, until                 string
 	sinceT, untilT               time.Time
-	// userConns are the connections of the wanted users, found by a first
-	// pass over the input (a user is named only some way into a
-	// connection, after earlier lines were already reported).
-	userConns map[string]bool
+	// userConns and sessionConns are the connections of the wanted users
+	// and sessions, found by a first pass over the input: a user is named,
+	// and some connections are placed in a session, only some way into
+	// the connection, after earlier lines were already reported.
+	userConns, sessionConns map[string]bool
 }
 
 func (f *filter) addFlags(fs *pflag.FlagSet, withCmd bool) {
@@ -61,12 +62,17 @@ func (f *filter) prepare(o *options, names []string, stderr io.Writer) error {
 	for i, c := range f.cmds {
 		f.cmds[i] = strings.ToUpper(strings.TrimSpace(c))
 	}
-	if len(f.users) == 0 {
+	if len(f.users) == 0 && len(f.sessions) == 0 {
 		return nil
 	}
 	for _, n := range names {
 		if n == "-" {
-			return fmt.Errorf("--user reads the input twice, so it needs capture files, not standard input")
+			if len(f.users) > 0 {
+				return fmt.Errorf("--user reads the input twice, so it needs capture files, not standard input")
+			}
+			// --session on standard input: one pass, matching each event
+			// against the session known when it happens.
+			return nil
 		}
 	}
 	connUser := map[string]string{}
@@ -84,6 +90,7 @@ func (f *filter) prepare(o *options, names []string, stderr io.Writer) error {
 	}
 	p.run(names)
 	f.userConns = map[string]bool{}
+	f.sessionConns = map[string]bool{}
 	for conn, user := range connUser {
 		match := f.wantUser(user)
 		for _, u := range sessionUsers[connSession[conn]] {
@@ -91,6 +98,9 @@ func (f *filter) prepare(o *options, names []string, stderr io.Writer) error {
 		}
 		if match {
 			f.userConns[conn] = true
+		}
+		if contains(f.sessions, connSession[conn]) {
+			f.sessionConns[conn] = true
 		}
 	}
 	return nil
@@ -124,7 +134,7 @@ func (f *filter) conn(id, session, user string) bool {
 	if len(f.conns) > 0 && !contains(f.conns, id) {
 		return false
 	}
-	if len(f.sessions) > 0 && !contains(f.sessions, session) {
+	if len(f.sessions) > 0 && !f.sessionConns[id] && !contains(f.sessions, session) {
 		return false
 	}
 	if len(f.users) > 0 && !f.userConns[id] && !f.wantUser(user) {

@@ -569,4 +569,19 @@ func TestRealSessions(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("MSNP11-era capture sessions\n got %q\nwant %q", got, want)
 	}
+	// c1 is placed in s2 only when it closes; --session still finds all
+	// of its messages (the filter's first pass).
+	out, _, _ := cli(t, nil, "read", "--format", "json", "--session", "s2", filepath.Join(shared, "pcaps", "ndpi__tests_pcap__msnms.pcap"))
+	n := 0
+	for _, r := range decodeNDJSON(t, out) {
+		if r["type"] == "message" {
+			n++
+			if r["conn"] != "c1" {
+				t.Errorf("--session s2 let through %v", r["conn"])
+			}
+		}
+	}
+	if n != 13 {
+		t.Errorf("--session s2: %d messages of c1, want 13", n)
+	}
 }
