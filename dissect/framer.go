@@ -301,7 +301,8 @@ func (f *framer) readLine() bool {
 	}
 	i := bytes.IndexByte(u, '\n')
 	if i < 0 {
-		if len(u) > f.lim.MaxLine {
+		// MaxLine bytes and the CR of their CR LF may be here already.
+		if len(u) > f.lim.MaxLine+1 || len(u) == f.lim.MaxLine+1 && u[len(u)-1] != '\r' {
 			f.startResyncLimit(fmt.Sprintf("no line end within %d bytes (line limit)", f.lim.MaxLine), "max-line")
 			return true
 		}
@@ -310,8 +311,8 @@ func (f *framer) readLine() bool {
 		}
 		i = len(u) // an unterminated last line
 	}
-	if i > f.lim.MaxLine+1 {
-		f.startResyncLimit(fmt.Sprintf("line of %d bytes exceeds the %d-byte line limit", i, f.lim.MaxLine), "max-line")
+	if n := i - btoi(i > 0 && i <= len(u) && u[i-1] == '\r'); n > f.lim.MaxLine {
+		f.startResyncLimit(fmt.Sprintf("line of %d bytes exceeds the %d-byte line limit", n, f.lim.MaxLine), "max-line")
 		return true
 	}
 	line := u[:i]
@@ -444,6 +445,9 @@ func (f *framer) plausibleAt(b []byte, lf int) verdict {
 	}
 	f.probes--
 	line := bytes.TrimSuffix(b[:i], []byte{'\r'})
+	if len(line) > f.lim.MaxLine {
+		return verdictNo // readLine would refuse it: never resume on it
+	}
 	for _, c := range line {
 		if c < 0x20 && c != '\t' || c == 0x7f {
 			return verdictNo
@@ -555,4 +559,11 @@ func isCmdPrefix(b []byte) bool {
 		}
 	}
 	return true
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -267,3 +267,29 @@ func TestBudget(t *testing.T) {
 		t.Errorf("%d bytes still charged after both payloads completed", b.held)
 	}
 }
+
+// TestLineLimitExact: a line of exactly MaxLine bytes passes however the
+// packets cut its CR LF; one byte more never does.
+func TestLineLimitExact(t *testing.T) {
+	for _, tc := range []struct {
+		chunks []string
+		framed bool
+	}{
+		{[]string{"CHG 12 NLN\r\n"}, true},
+		{[]string{"CHG 12 NLN\r", "\n"}, true},
+		{[]string{"CHG 12 NLN\n"}, true},
+		{[]string{"CHG 12 NLNX\n"}, false},
+		{[]string{"CHG 12 NLNX\r\n"}, false},
+		{[]string{"CHG 12 NLNX", "\r\n"}, false},
+	} {
+		col := &collector{}
+		c := NewConn(ConnInfo{ID: "c1"}, Options{Limits: Limits{MaxLine: 10}}, col)
+		for _, ch := range tc.chunks {
+			c.Data(ClientToServer, t0, []byte(ch))
+		}
+		c.End(ClientToServer, t0, "FIN")
+		if got := len(col.messages()) == 1; got != tc.framed {
+			t.Errorf("%q: framed %v, want %v", tc.chunks, got, tc.framed)
+		}
+	}
+}
