@@ -309,7 +309,7 @@ func decodeUUM(c *Conn, m *Message) {
 	f.List = append(f.List, Field{"kind", kind})
 	if m.HasPayload && t == 1 {
 		if hdr, body, err := parseMIME(m.Payload); err == nil {
-			f.List = append(f.List, Field{"text", decodeCharset(m, body, charsetOf(hdr.Get("Content-Type")), true)})
+			f.List = append(f.List, Field{"text", decodeCharset(m, body, charsetOf(hdr.Get("Content-Type")))})
 		}
 	}
 	f.Meaning = fmt.Sprintf("federated %s message %s %s", kind, who, f.String(who))

@@ -54,8 +54,7 @@ type Conn struct {
 	// tracker correlates this connection with others into a session.
 	tracker *Tracker
 	session *Session
-	// parent is the NS connection a switchboard was opened from.
-	parent     string
+	// parentConn is the NS connection a switchboard was opened from.
 	parentConn *Conn
 
 	// Transaction pairing (transactions.go).
@@ -153,7 +152,10 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
 		sum.ProtocolSource = c.dialect.source()
 		sum.User = c.user
-		sum.Role, sum.Session, sum.Parent = c.Role(), c.Info.Session, c.parent
+		sum.Role, sum.Session = c.Role(), c.Info.Session
+		if c.parentConn != nil {
+			sum.Parent = c.parentConn.Info.ID
+		}
 		sum.Unanswered = c.findings()
 		sum.NotMSNP = c.known == 0 && (sum.Skipped[0]+sum.Skipped[1] > 0 || sum.Messages[0]+sum.Messages[1] > 0)
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()

@@ -184,9 +184,7 @@ func (f *framer) startResyncLimit(reason, limit string) {
 		f.resync = true
 		f.skipReason = reason
 		f.skipLimit = limit
-		f.skipN = 0
-		f.skipOff = f.off
-		f.skipTS = f.tsAt(f.off)
+		f.skipN = 0 // skip sets where the run starts
 	}
 }
 

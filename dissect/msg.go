@@ -191,7 +191,7 @@ func decodeMSG(c *Conn, m *Message) {
 	switch ct := f.ContentType; {
 	case ct == "text/plain" || ct == "" && f.Chunk > 0:
 		f.Kind = "text"
-		f.Text = decodeCharset(m, body, f.Charset, ct != "")
+		f.Text = decodeCharset(m, body, f.Charset)
 		if v := hdr.Get("X-MMS-IM-Format"); v != "" {
 			f.Format = parseTextFormat(v)
 		}
@@ -279,10 +279,10 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// decodeCharset turns a body into text: UTF-8 by default from a declared
-// charset, ISO-8859-1 for a text/plain without one (the old clients'
-// convention), any other IANA charset through golang.org/x/text.
-func decodeCharset(m *Message, body []byte, charset string, declared bool) string {
+// decodeCharset turns a body into text with its declared charset (WHATWG
+// labels through golang.org/x/text). Without one, valid UTF-8 is read as
+// UTF-8 and anything else as ISO-8859-1, the old clients' convention.
+func decodeCharset(m *Message, body []byte, charset string) string {
 	cs := strings.ToLower(charset)
 	switch {
 	case cs == "utf-8" || cs == "utf8" || cs == "" && utf8.Valid(body):
@@ -387,7 +387,7 @@ func (c *Conn) chunkText(m *Message, f *MSGFields, body []byte) {
 	if ch.next >= ch.total {
 		delete(c.chunks, key)
 		f.Complete = true
-		f.Text = decodeCharset(m, ch.body, ch.first.Charset, ch.first.ContentType != "")
+		f.Text = decodeCharset(m, ch.body, ch.first.Charset)
 		if f.Format == nil {
 			f.Format = ch.first.Format
 		}

@@ -66,7 +66,6 @@ type Session struct {
 	End   time.Time `json:"end"`
 	// Conns lists the connections of the session in order of appearance.
 	Conns []string `json:"conns"`
-	ns    *Conn
 }
 
 // offer is a server telling a client where to connect next.
@@ -75,7 +74,6 @@ type offer struct {
 	from    *Conn
 	client  netip.Addr
 	address string
-	cookie  string
 	at      time.Time
 	taken   bool
 }
@@ -185,8 +183,7 @@ func (t *Tracker) offerSB(c *Conn, address, cookie string) {
 			t.sbOffers = map[string]*offer{}
 		}
 	}
-	c.session.ns = c
-	t.sbOffers[cookie] = &offer{session: c.session, from: c, address: address, cookie: cookie, at: c.now}
+	t.sbOffers[cookie] = &offer{session: c.session, from: c, address: address, at: c.now}
 }
 
 // claimSB links a switchboard connection, by the cookie of its USR or ANS,
@@ -203,7 +200,6 @@ func (t *Tracker) claimSB(c *Conn, cookie string) {
 	}
 	o.taken = true
 	t.join(c, o.session)
-	c.parent = o.from.Info.ID
 	ns := o.from
 	c.parentConn = ns
 	if c.user == "" {

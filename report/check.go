@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/msnsniff/msnsniff/dissect"
 )
@@ -26,6 +27,20 @@ type Finding struct {
 // CheckCollector gathers findings from events.
 type CheckCollector struct {
 	findings []Finding
+	// noted are the texts already found per open connection, so that a
+	// contact-list problem also noted on a message is reported once.
+	noted map[string]map[string]bool
+}
+
+func (c *CheckCollector) add(f Finding) {
+	c.findings = append(c.findings, f)
+	if c.noted == nil {
+		c.noted = map[string]map[string]bool{}
+	}
+	if c.noted[f.Conn] == nil {
+		c.noted[f.Conn] = map[string]bool{}
+	}
+	c.noted[f.Conn][f.Text] = true
 }
 
 // Event implements dissect.Sink.
@@ -36,33 +51,28 @@ func (c *CheckCollector) Event(ev *dissect.Event) {
 		for _, n := range ev.Message.Notes {
 			f := base
 			f.Dir, f.Line, f.Kind, f.Text = ev.Dir.String(), ev.Message.Line, "message", n
-			c.findings = append(c.findings, f)
+			c.add(f)
 		}
 	case dissect.KindSkip:
 		f := base
 		f.Dir, f.Kind, f.Text = ev.Dir.String(), "framing", fmt.Sprintf("%d bytes are not MSNP (%s)", ev.Bytes, ev.Reason)
-		c.findings = append(c.findings, f)
+		c.add(f)
 	case dissect.KindSummary:
 		for _, u := range ev.Summary.Unanswered {
 			f := base
 			f.Kind, f.Text = "transaction", u
-			c.findings = append(c.findings, f)
+			c.add(f)
 		}
 		if l := ev.Summary.ContactList; l != nil {
-			noted := map[string]bool{}
-			for _, prior := range c.findings {
-				if prior.Conn == ev.Conn.ID {
-					noted[prior.Text] = true
-				}
-			}
 			for _, p := range l.Problems {
-				if !noted[p] {
+				if !c.noted[ev.Conn.ID][p] {
 					f := base
 					f.Kind, f.Text = "contact_list", p
-					c.findings = append(c.findings, f)
+					c.add(f)
 				}
 			}
 		}
+		delete(c.noted, ev.Conn.ID)
 	}
 }
 
@@ -107,11 +117,12 @@ func WriteFindingsText(w io.Writer, fs []Finding) error {
 	return nil
 }
 
+// clipLine shortens s to 100 characters (never inside a UTF-8 sequence).
 func clipLine(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "…"
+	if utf8.RuneCountInString(s) <= 100 {
+		return s
 	}
-	return s
+	return string([]rune(s)[:100]) + "…"
 }
 
 // WriteFindingsTable writes the findings as a table.

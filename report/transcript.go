@@ -82,6 +82,7 @@ func (t *Transcript) Event(ev *dissect.Event) {
 		t.printf("%s%s\n", prefix, t.paint(ansiDim, "[stream ends: "+ev.Reason+"]"))
 	case dissect.KindSummary:
 		t.summary(id, ev.Summary)
+		delete(t.seen, id) // a long live capture must not remember every connection
 	}
 }
 
