@@ -23,9 +23,12 @@ func main() {
 
 // run executes the command line and maps the outcome to an exit status.
 func run(args []string) int {
-	root := newRootCmd()
+	root, o := newRootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
+	if perr := o.prof.stop(); err == nil {
+		err = perr
+	}
 	var ie *inputError
 	var fe *findingsError
 	switch {

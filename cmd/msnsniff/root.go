@@ -29,6 +29,7 @@ type options struct {
 	maxPendingTotal int64
 	// keepChats is set by the chats command: only it needs chat logs.
 	keepChats bool
+	prof      profiler
 }
 
 // colorFor says whether to colour output written to w: --color always or
@@ -71,7 +72,9 @@ func (o *options) assembly() (reassembly.Config, error) {
 	return cfg, nil
 }
 
-func newRootCmd() *cobra.Command {
+// newRootCmd builds the command tree; the options it returns hold the
+// profiler, which run stops whatever the command's outcome.
+func newRootCmd() (*cobra.Command, *options) {
 	o := &options{}
 	root := &cobra.Command{
 		Use:   "msnsniff",
@@ -84,9 +87,10 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
 			switch o.color {
 			case "auto", "always", "never":
-				return nil
+			default:
+				return fmt.Errorf("--color %q: want auto, always or never", o.color)
 			}
-			return fmt.Errorf("--color %q: want auto, always or never", o.color)
+			return o.prof.start()
 		},
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -101,9 +105,11 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
+	pf.StringVar(&o.prof.cpuFile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
+	pf.StringVar(&o.prof.memFile, "memprofile", "", "write an allocation profile of the run to this file (for go tool pprof)")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
 	root.AddCommand(newReadCmd(o), newContactsCmd(o), newChatsCmd(o), newSessionsCmd(o), newStatsCmd(o), newCheckCmd(o), newLiveCmd(o), newInterfacesCmd())
-	return root
+	return root, o
 }
 
 // version reports the module version, the VCS revision and time the

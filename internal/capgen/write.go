@@ -51,46 +51,82 @@ func Write(w io.Writer, f Format, l Link, pkts []Packet) error {
 	if f == PCAPNG {
 		return WriteMulti(w, []Link{l}, pkts, nil)
 	}
-	var order binary.AppendByteOrder = binary.LittleEndian
+	pw, err := NewWriter(w, f, l)
+	if err != nil {
+		return err
+	}
+	for i, p := range pkts {
+		if err := pw.WritePacket(p); err != nil {
+			return fmt.Errorf("capgen: packet %d: %w", i, err)
+		}
+	}
+	return pw.Flush()
+}
+
+// Writer writes a classic pcap file one packet at a time, so a capture of
+// any size can be generated without holding it in memory.
+type Writer struct {
+	bw    *bufio.Writer
+	order binary.AppendByteOrder
+	res   time.Duration
+	link  Link
+	frame []byte
+	hdr   []byte
+	// Bytes counts what has been written so far, headers included.
+	Bytes int64
+}
+
+// NewWriter writes the file header of a classic pcap capture (f must not
+// be PCAPNG) with link layer l and returns a writer for its packets.
+func NewWriter(w io.Writer, f Format, l Link) (*Writer, error) {
+	pw := &Writer{bw: bufio.NewWriterSize(w, 1<<20), order: binary.LittleEndian, res: time.Microsecond, link: l}
 	magic := uint32(0xa1b2c3d4)
-	res := time.Microsecond
 	switch f {
 	case PCAP:
 	case PCAPNano:
-		magic, res = 0xa1b23c4d, time.Nanosecond
+		magic, pw.res = 0xa1b23c4d, time.Nanosecond
 	case PCAPBigEndian:
-		order = binary.BigEndian
+		pw.order = binary.BigEndian
 	default:
-		return fmt.Errorf("capgen: unknown format %v", f)
+		return nil, fmt.Errorf("capgen: no streaming writer for format %v", f)
 	}
-	bw := bufio.NewWriter(w)
-	b := order.AppendUint32(nil, magic)
-	b = order.AppendUint16(b, 2)
-	b = order.AppendUint16(b, 4)
-	b = order.AppendUint32(b, 0) // thiszone
-	b = order.AppendUint32(b, 0) // sigfigs
-	b = order.AppendUint32(b, snaplen)
-	b = order.AppendUint32(b, uint32(l.LinkType()))
-	bw.Write(b)
-	var frame []byte
-	for i, p := range pkts {
-		var err error
-		frame, err = appendFrame(frame[:0], l, p, order)
-		if err != nil {
-			return fmt.Errorf("capgen: packet %d: %w", i, err)
-		}
-		sec := p.TS.Unix()
-		if sec < 0 || sec > 0xffffffff {
-			return fmt.Errorf("capgen: packet %d: time %v outside the range of classic pcap", i, p.TS)
-		}
-		b = order.AppendUint32(b[:0], uint32(sec))
-		b = order.AppendUint32(b, uint32(time.Duration(p.TS.Nanosecond())/res))
-		b = order.AppendUint32(b, uint32(len(frame)))
-		b = order.AppendUint32(b, uint32(len(frame)))
-		bw.Write(b)
-		bw.Write(frame)
+	b := pw.order.AppendUint32(nil, magic)
+	b = pw.order.AppendUint16(b, 2)
+	b = pw.order.AppendUint16(b, 4)
+	b = pw.order.AppendUint32(b, 0) // thiszone
+	b = pw.order.AppendUint32(b, 0) // sigfigs
+	b = pw.order.AppendUint32(b, snaplen)
+	b = pw.order.AppendUint32(b, uint32(l.LinkType()))
+	pw.bw.Write(b)
+	pw.Bytes = int64(len(b))
+	return pw, nil
+}
+
+// WritePacket appends one packet. Write errors surface at Flush.
+func (pw *Writer) WritePacket(p Packet) error {
+	var err error
+	pw.frame, err = appendFrame(pw.frame[:0], pw.link, p, pw.order)
+	if err != nil {
+		return err
 	}
-	if err := bw.Flush(); err != nil {
+	sec := p.TS.Unix()
+	if sec < 0 || sec > 0xffffffff {
+		return fmt.Errorf("time %v outside the range of classic pcap", p.TS)
+	}
+	b := pw.order.AppendUint32(pw.hdr[:0], uint32(sec))
+	b = pw.order.AppendUint32(b, uint32(time.Duration(p.TS.Nanosecond())/pw.res))
+	b = pw.order.AppendUint32(b, uint32(len(pw.frame)))
+	b = pw.order.AppendUint32(b, uint32(len(pw.frame)))
+	pw.hdr = b
+	pw.bw.Write(b)
+	pw.bw.Write(pw.frame)
+	pw.Bytes += int64(len(b) + len(pw.frame))
+	return nil
+}
+
+// Flush writes out what is buffered and reports the first write error.
+func (pw *Writer) Flush() error {
+	if err := pw.bw.Flush(); err != nil {
 		return fmt.Errorf("capgen: %w", err)
 	}
 	return nil

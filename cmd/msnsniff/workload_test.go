@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/msnsniff/msnsniff/internal/workload"
+)
+
+// TestWorkloadDissectsCleanly checks the benchmark workload against the
+// dissector: a generated capture must frame without a skipped byte, and
+// every complete contact list must be rebuilt with the size the generator
+// sent. Otherwise the benchmarks would measure error paths.
+func TestWorkloadDissectsCleanly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "workload.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type list struct{ contacts, groups int }
+	sent := map[string]list{}
+	// Logins start one visit in ten, so a small capture needs many visits
+	// to show some.
+	_, err = workload.Generate(f, workload.Config{Seed: 3, Size: 6 << 20, Sessions: 120,
+		OnList: func(user string, contacts, groups int) { sent[user] = list{contacts, groups} }})
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, stderr, code := cli(t, nil, "stats", "--format", "json", path)
+	if code != 0 || stderr != "" {
+		t.Fatalf("stats: exit %d, stderr %q", code, stderr)
+	}
+	var st struct {
+		Skipped map[string]int64 `json:"skipped_bytes"`
+		Gaps    map[string]int64 `json:"gap_bytes"`
+		Roles   map[string]int   `json:"connections_by_role"`
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []map[string]int64{st.Skipped, st.Gaps} {
+		if m["c2s"] != 0 || m["s2c"] != 0 {
+			t.Errorf("skipped %v, gaps %v in a clean capture", st.Skipped, st.Gaps)
+		}
+	}
+	if st.Roles["NS"] == 0 || st.Roles["SB"] == 0 || st.Roles["DS"] == 0 {
+		t.Errorf("roles %v: want DS, NS and SB connections", st.Roles)
+	}
+
+	out, _, code = cli(t, nil, "contacts", "--format", "json", path)
+	if code != 0 {
+		t.Fatalf("contacts: exit %d", code)
+	}
+	var lists []struct {
+		User     string            `json:"user"`
+		Complete bool              `json:"complete"`
+		Groups   []json.RawMessage `json:"groups"`
+		Contacts []json.RawMessage `json:"contacts"`
+	}
+	if err := json.Unmarshal([]byte(out), &lists); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, l := range lists {
+		want, ok := sent[l.User]
+		if !ok || !l.Complete {
+			continue
+		}
+		checked++
+		if len(l.Contacts) != want.contacts {
+			t.Errorf("%s: rebuilt %d contacts, the generator sent %d", l.User, len(l.Contacts), want.contacts)
+		}
+	}
+	if checked < 3 {
+		t.Fatalf("only %d complete lists of %d sent; the test checks too little", checked, len(sent))
+	}
+}
