@@ -37,6 +37,11 @@ type Command struct {
 	// Decode fills Message.Fields and Meaning and updates connection state;
 	// nil means the command is only framed.
 	Decode Decoder
+	// Bulk marks the high-volume commands (chat, presence, keep-alive)
+	// whose decoding only describes the message and leaves nothing that
+	// contact lists, users or sessions depend on: Options.ListsOnly frames
+	// them without decoding.
+	Bulk bool
 }
 
 // TrIDRule decides whether args[0] is a TrID for a line sent in dir.
@@ -148,10 +153,10 @@ var commands = []*Command{
 	{Name: "USR", Summary: "authentication", Sender: FromBoth, TrID: trIDAlways, Payload: noBody, Decode: decodeUSR},
 	{Name: "XFR", Summary: "transfer to another server", Sender: FromBoth, TrID: trIDAlways, Payload: noBody, Decode: decodeXFR},
 	{Name: "OUT", Summary: "sign out / close", Sender: FromBoth, TrID: trIDNever, Payload: noBody, Decode: decodeOUT},
-	{Name: "PNG", Summary: "keep-alive ping", Sender: FromClient, TrID: trIDNever, Payload: noBody, Decode: decodePNG},
-	{Name: "QNG", Summary: "keep-alive reply", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeQNG},
-	{Name: "CHL", Summary: "challenge", Sender: FromBoth, MinVersion: 6, TrID: trIDAlways, Payload: noBody, Decode: decodeCHL},
-	{Name: "QRY", Summary: "challenge response", Sender: FromBoth, MinVersion: 6, TrID: trIDAlways, Payload: lastIsLength(FromClient, 2), Decode: decodeQRY},
+	{Name: "PNG", Summary: "keep-alive ping", Sender: FromClient, TrID: trIDNever, Payload: noBody, Decode: decodePNG, Bulk: true},
+	{Name: "QNG", Summary: "keep-alive reply", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeQNG, Bulk: true},
+	{Name: "CHL", Summary: "challenge", Sender: FromBoth, MinVersion: 6, TrID: trIDAlways, Payload: noBody, Decode: decodeCHL, Bulk: true},
+	{Name: "QRY", Summary: "challenge response", Sender: FromBoth, MinVersion: 6, TrID: trIDAlways, Payload: lastIsLength(FromClient, 2), Decode: decodeQRY, Bulk: true},
 
 	// Contact-list synchronisation (sync.go).
 	{Name: "SYN", Summary: "contact-list synchronisation", Sender: FromBoth, MaxVersion: 12, TrID: trIDAlways, Payload: noBody, Decode: decodeSYN},
@@ -176,12 +181,12 @@ var commands = []*Command{
 	{Name: "FQY", Summary: "network lookup (XML list)", Sender: FromBoth, MinVersion: 14, TrID: trIDAlways, Payload: lastIsLength(FromBoth, 1), Decode: decodeFQY},
 
 	// Presence.
-	{Name: "CHG", Summary: "change own status", Sender: FromBoth, TrID: trIDAlways, Payload: noBody, Decode: decodeCHG},
-	{Name: "ILN", Summary: "initial presence of a contact", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeILN},
-	{Name: "NLN", Summary: "contact changed status", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeILN},
-	{Name: "FLN", Summary: "contact went offline", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeFLN},
-	{Name: "UUX", Summary: "set own personal data (XML)", Sender: FromBoth, MinVersion: 11, TrID: trIDAlways, Payload: lastIsLength(FromBoth, 1), Decode: decodeDataPayload},
-	{Name: "UBX", Summary: "contact's personal data (XML)", Sender: FromServer, MinVersion: 11, TrID: trIDNever, Payload: lastIsLength(FromServer, 2), Decode: decodeDataPayload},
+	{Name: "CHG", Summary: "change own status", Sender: FromBoth, TrID: trIDAlways, Payload: noBody, Decode: decodeCHG, Bulk: true},
+	{Name: "ILN", Summary: "initial presence of a contact", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeILN, Bulk: true},
+	{Name: "NLN", Summary: "contact changed status", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeILN, Bulk: true},
+	{Name: "FLN", Summary: "contact went offline", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeFLN, Bulk: true},
+	{Name: "UUX", Summary: "set own personal data (XML)", Sender: FromBoth, MinVersion: 11, TrID: trIDAlways, Payload: lastIsLength(FromBoth, 1), Decode: decodeDataPayload, Bulk: true},
+	{Name: "UBX", Summary: "contact's personal data (XML)", Sender: FromServer, MinVersion: 11, TrID: trIDNever, Payload: lastIsLength(FromServer, 2), Decode: decodeDataPayload, Bulk: true},
 
 	// Other notification-server commands.
 	{Name: "GCF", Summary: "configuration file", Sender: FromBoth, MinVersion: 11, TrID: trIDAlways, Payload: lastIsLength(FromServer, 1), Decode: decodeGCF},
@@ -201,7 +206,7 @@ var commands = []*Command{
 	{Name: "FND", Summary: "member directory search", Sender: FromBoth, MaxVersion: 7, TrID: trIDAlways, Payload: noBody, Decode: decodeFND},
 	{Name: "IMS", Summary: "instant messages on/off (WebTV)", Sender: FromBoth, MinVersion: 3, TrID: trIDAlways, Payload: noBody, Decode: decodeIMS},
 	{Name: "RNG", Summary: "switchboard invitation", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeRNG},
-	{Name: "MSG", Summary: "message", Sender: FromBoth, TrID: trIDClient, Payload: lastIsLength(FromBoth, 2), Decode: decodeMSG},
+	{Name: "MSG", Summary: "message", Sender: FromBoth, TrID: trIDClient, Payload: lastIsLength(FromBoth, 2), Decode: decodeMSG, Bulk: true},
 	{Name: "PUT", Summary: "publish (MSNP18 circles)", Sender: FromBoth, MinVersion: 18, TrID: trIDAlways, Payload: lastIsLength(FromBoth, 1), Decode: decodeRouted},
 	{Name: "DEL", Summary: "delete (MSNP18 circles)", Sender: FromBoth, MinVersion: 18, TrID: trIDAlways, Payload: lastIsLength(FromBoth, 1), Decode: decodeRouted},
 	{Name: "NFY", Summary: "notify (MSNP18 circles)", Sender: FromServer, MinVersion: 18, TrID: trIDNever, Payload: lastIsLength(FromServer, 2), Decode: decodeRouted},
@@ -214,8 +219,8 @@ var commands = []*Command{
 	{Name: "CAL", Summary: "invite a contact to the conversation", Sender: FromBoth, TrID: trIDAlways, Payload: noBody, Decode: decodeCAL},
 	{Name: "JOI", Summary: "contact joined the conversation", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeJOI},
 	{Name: "BYE", Summary: "contact left the conversation", Sender: FromServer, TrID: trIDNever, Payload: noBody, Decode: decodeBYE},
-	{Name: "ACK", Summary: "message delivered", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeACK},
-	{Name: "NAK", Summary: "message not delivered", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeACK},
+	{Name: "ACK", Summary: "message delivered", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeACK, Bulk: true},
+	{Name: "NAK", Summary: "message not delivered", Sender: FromServer, TrID: trIDAlways, Payload: noBody, Decode: decodeACK, Bulk: true},
 }
 
 // errorCommand frames every three-digit error reply.

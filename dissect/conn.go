@@ -48,6 +48,7 @@ type Conn struct {
 	challenge string
 	// showSecrets keeps credentials in the output instead of redacting.
 	showSecrets bool
+	listsOnly   bool
 
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
@@ -80,11 +81,18 @@ type Options struct {
 	// Chats keeps switchboard conversations for Conversation(); without
 	// it no chat log is built, so memory does not grow with chat volume.
 	Chats bool
+	// ListsOnly does only the work contact lists, users and sessions need:
+	// Bulk commands are framed but not decoded (an MSG only as far as
+	// telling a switchboard, or in full when it is the login profile), and
+	// requests are not paired with replies. Messages then have no Fields or
+	// Meaning and summaries no Unanswered findings.
+	ListsOnly bool
 }
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats}
+	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats,
+		listsOnly: opts.ListsOnly}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget)
 		if info.MidStream {
@@ -343,19 +351,27 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.syncBoundary(m)
 	}
 	c.infer(dir, m)
-	if cmd != nil && cmd.Decode != nil {
+	light := c.listsOnly && cmd != nil && cmd.Bulk
+	switch {
+	case light && cmd.Name == "MSG" && !isProfile(m.Payload):
+		c.msgRole(m)
+	case light:
+	case cmd != nil && cmd.Decode != nil:
 		c.decode(cmd, m)
 	}
 	c.observeRole(m)
 	c.correlate(m) // before redaction: it needs the raw cookies
 	m.redact()
 	// After redaction: findings quote the line.
-	if dir == ClientToServer {
+	switch {
+	case c.listsOnly:
+	case dir == ClientToServer:
 		c.pairRequest(m)
-	} else {
+	default:
 		c.pairReply(m)
 	}
 	switch {
+	case light:
 	case m.Meaning != "":
 		// The decoder said it best.
 	case m.Fields != nil:

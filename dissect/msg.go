@@ -127,9 +127,15 @@ type chunked struct {
 	first *MSGFields
 }
 
-// parseMIME splits a MIME-style payload into headers (read with the
-// standard library) and body.
+// parseMIME splits a MIME-style payload into headers and body. The
+// headers MSNP clients write are simple ("Name: value" lines), and those
+// are read here without copying the payload; anything unusual (folded
+// lines, malformed names, no blank line) goes to net/textproto, which
+// defines the result and the errors.
 func parseMIME(p []byte) (textproto.MIMEHeader, []byte, error) {
+	if hdr, body, ok := parseSimpleMIME(p); ok {
+		return hdr, body, nil
+	}
 	br := bufio.NewReader(bytes.NewReader(p))
 	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
 	body, _ := io.ReadAll(br)
@@ -137,6 +143,109 @@ func parseMIME(p []byte) (textproto.MIMEHeader, []byte, error) {
 		return hdr, body, err
 	}
 	return hdr, body, nil
+}
+
+// maxSimpleHeaders bounds the fast path; longer header blocks are rare
+// and go to textproto.
+const maxSimpleHeaders = 16
+
+// parseSimpleMIME is the fast path of parseMIME: it reports ok only when
+// the header block has at most maxSimpleHeaders lines of the form
+// "Name: value" (Name made of token characters), each ended by CR LF or
+// LF, followed by an empty line. Then its result equals textproto's. Values
+// share one string with the header block: one allocation for all of them.
+func parseSimpleMIME(p []byte) (textproto.MIMEHeader, []byte, bool) {
+	var lines [maxSimpleHeaders][2]int // start and end (exclusive, before CR LF) of each line
+	n, i := 0, 0
+	for {
+		nl := bytes.IndexByte(p[i:], '\n')
+		if nl < 0 {
+			return nil, nil, false
+		}
+		end := i + nl
+		if end > i && p[end-1] == '\r' {
+			end--
+		}
+		if end == i {
+			i += nl + 1
+			break // the empty line
+		}
+		if n == maxSimpleHeaders || p[i] == ' ' || p[i] == '\t' {
+			return nil, nil, false
+		}
+		lines[n] = [2]int{i, end}
+		n++
+		i += nl + 1
+	}
+	if n == 0 {
+		return textproto.MIMEHeader{}, p[i:], true
+	}
+	block := string(p[lines[0][0]:lines[n-1][1]])
+	base := lines[0][0]
+	hdr := make(textproto.MIMEHeader, n)
+	vals := make([]string, n)
+	for k := 0; k < n; k++ {
+		line := block[lines[k][0]-base : lines[k][1]-base]
+		colon := strings.IndexByte(line, ':')
+		if colon <= 0 || !isTokenString(line[:colon]) {
+			return nil, nil, false
+		}
+		v := strings.Trim(line[colon+1:], " \t")
+		for j := 0; j < len(v); j++ {
+			// textproto refuses control bytes (but HTAB) and DEL in values.
+			if c := v[j]; c < ' ' && c != '\t' || c == 0x7f {
+				return nil, nil, false
+			}
+		}
+		key := textproto.CanonicalMIMEHeaderKey(line[:colon])
+		if old, dup := hdr[key]; dup {
+			hdr[key] = append(old, v)
+			continue
+		}
+		vals[k] = v
+		hdr[key] = vals[k : k+1 : k+1]
+	}
+	return hdr, p[i:], true
+}
+
+// isTokenString reports whether s is a non-empty RFC 7230 token, the
+// header names textproto accepts without complaint.
+func isTokenString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '!' || c > '~' || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isProfile tells, without parsing the MIME headers, whether an MSG
+// payload is the login profile (the one MSG whose content matters to
+// contact lists: ABCHMigrated).
+func isProfile(p []byte) bool {
+	end := bytes.Index(p, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(p)
+	}
+	const ct = "text/x-msmsgsprofile"
+	for i := 0; i+len(ct) <= end; i++ {
+		if p[i]|0x20 == 't' && bytes.EqualFold(p[i:i+len(ct)], []byte(ct)) {
+			return true
+		}
+	}
+	return false
+}
+
+// msgRole is what Options.ListsOnly keeps of decodeMSG: a client's MSG, or
+// a server's from anyone but Hotmail, shows a switchboard.
+func (c *Conn) msgRole(m *Message) {
+	a := m.Args
+	if m.Dir == ClientToServer && len(a) >= 1 {
+		c.switchboard = true
+	} else if m.Dir == ServerToClient && len(a) >= 2 && ParseHandle(a[0]).Passport != "Hotmail" {
+		c.switchboard = true
+	}
 }
 
 func decodeMSG(c *Conn, m *Message) {

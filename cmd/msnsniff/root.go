@@ -29,6 +29,9 @@ type options struct {
 	maxPendingTotal int64
 	// keepChats is set by the chats command: only it needs chat logs.
 	keepChats bool
+	// listsOnly is set by the contacts command, which needs no decoding
+	// of chat and presence traffic.
+	listsOnly bool
 	prof      profiler
 }
 
@@ -53,6 +56,7 @@ func (o *options) dissectOptions() dissect.Options {
 		Limits:      dissect.Limits{MaxLine: o.maxLine, MaxPayload: o.maxPayload},
 		ShowSecrets: o.showSecrets,
 		Chats:       o.keepChats,
+		ListsOnly:   o.listsOnly,
 	}
 }
 

@@ -81,3 +81,41 @@ func TestWorkloadDissectsCleanly(t *testing.T) {
 		t.Fatalf("only %d complete lists of %d sent; the test checks too little", checked, len(sent))
 	}
 }
+
+// TestContactsListsOnlyMatchesFullDecode: contacts skips decoding chat
+// and presence traffic (dissect.Options.ListsOnly); its output must be
+// exactly what full decoding gives, on the bundled captures, an impaired
+// generated one, and the real ones when ../shared is there.
+func TestContactsListsOnlyMatchesFullDecode(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "pcaps", "*"))
+	gen := filepath.Join(t.TempDir(), "impaired.pcap")
+	f, err := os.Create(gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = workload.Generate(f, workload.Config{Seed: 5, Size: 4 << 20, Sessions: 100, Reorder: 0.01, Duplicate: 0.01, Loss: 0.002})
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, gen)
+	if dirExists(filepath.Join(sharedDirNoSkip(), "pcaps")) {
+		for _, pat := range []string{"pcaps/*.pcap*", "peer/*.pcap*"} {
+			more, _ := filepath.Glob(filepath.Join(sharedDirNoSkip(), pat))
+			files = append(files, more...)
+		}
+	}
+	if len(files) < 5 {
+		t.Fatalf("only %d captures found", len(files))
+	}
+	t.Logf("comparing %d captures", len(files))
+	for _, name := range files {
+		fast, _, code1 := cli(t, nil, "contacts", "--format", "json", name)
+		full, _, code2 := cli(t, nil, "contacts", "--format", "json", "--decode-all", name)
+		if code1 != code2 || fast != full {
+			t.Errorf("%s: contacts (exit %d) and contacts --decode-all (exit %d) differ:\n%s\n----\n%s", name, code1, code2, fast, full)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package dissect
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/textproto"
+	"reflect"
+	"testing"
+)
+
+// slowMIME is parseMIME's reference: net/textproto on the whole payload.
+func slowMIME(p []byte) (textproto.MIMEHeader, []byte, error) {
+	br := bufio.NewReader(bytes.NewReader(p))
+	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
+	body, _ := io.ReadAll(br)
+	if err == io.EOF {
+		err = nil
+	}
+	return hdr, body, err
+}
+
+// checkFastMIME fails when the fast path accepts p and disagrees with
+// textproto.
+func checkFastMIME(t *testing.T, p []byte) bool {
+	t.Helper()
+	hdr, body, ok := parseSimpleMIME(p)
+	if !ok {
+		return false
+	}
+	want, wantBody, err := slowMIME(p)
+	if err != nil {
+		t.Fatalf("fast path accepted %q, textproto says %v", p, err)
+	}
+	if len(want) == 0 && len(hdr) == 0 {
+		want, hdr = nil, nil
+	}
+	if !reflect.DeepEqual(hdr, want) || !bytes.Equal(body, wantBody) {
+		t.Fatalf("%q: fast path %v %q, textproto %v %q", p, hdr, body, want, wantBody)
+	}
+	return true
+}
+
+func TestParseSimpleMIME(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		fast bool
+	}{
+		{"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Arial; EF=; CO=0\r\n\r\nhello", true},
+		{"Content-Type: text/x-msmsgscontrol\nTypingUser: bob@example.com\n\n", true},
+		{"\r\nbody only", true},
+		{"A: 1\r\nA: 2\r\na: 3\r\n\r\n", true},
+		{"Key:   spaced value \t\r\n\r\nbody\r\n\r\nmore", true},
+		{"Empty:\r\n\r\n", true},
+		{"Folded: one\r\n two\r\n\r\n", false},
+		{"No colon here\r\n\r\n", false},
+		{"Bad Name: x\r\n\r\n", false},
+		{"Unterminated: x\r\n", false},
+		{"Unterminated: x", false},
+		{"", false},
+	} {
+		if got := checkFastMIME(t, []byte(tc.in)); got != tc.fast {
+			t.Errorf("%q: fast path taken = %v, want %v", tc.in, got, tc.fast)
+		}
+		// Whatever path it takes, parseMIME must give textproto's answer.
+		hdr, body, err := parseMIME([]byte(tc.in))
+		want, wantBody, wantErr := slowMIME([]byte(tc.in))
+		if (err == nil) != (wantErr == nil) || !bytes.Equal(body, wantBody) || len(hdr) != len(want) {
+			t.Errorf("%q: parseMIME %v %q %v, textproto %v %q %v", tc.in, hdr, body, err, want, wantBody, wantErr)
+		}
+	}
+}
+
+// FuzzMIMEFastPath: whenever the fast path accepts an input, it must
+// agree with textproto.
+func FuzzMIMEFastPath(f *testing.F) {
+	f.Add([]byte("MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhi"))
+	f.Add([]byte("A:b\n\nc"))
+	f.Add([]byte("X-Y: \x00\x7f\xff\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, p []byte) { checkFastMIME(t, p) })
+}
