@@ -195,31 +195,34 @@ func (c *Conn) Protocol() (string, bool) { return c.dialect.name() }
 
 // tokenize splits a command line on runs of spaces and tabs, noting any
 // separator other than a single space (servers always send exactly one).
-func tokenize(line string, m *Message) ([]string, []int) {
+// The tokens are substrings of line, in one exactly sized slice.
+func tokenize(line string, m *Message) []string {
 	odd := false
-	toks := make([]string, 0, 8)
-	offs := make([]int, 0, 8)
-	start := -1
+	n := 0
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
 		if ch == ' ' || ch == '\t' {
-			if ch == '\t' || start < 0 || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' {
+			if ch == '\t' || i == 0 || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' {
 				odd = true
 			}
+		} else if i == 0 || line[i-1] == ' ' || line[i-1] == '\t' {
+			n++
+		}
+	}
+	toks := make([]string, 0, n)
+	start := -1
+	for i := 0; i < len(line); i++ {
+		if ch := line[i]; ch == ' ' || ch == '\t' {
 			if start >= 0 {
 				toks = append(toks, line[start:i])
-				offs = append(offs, start)
 				start = -1
 			}
-			continue
-		}
-		if start < 0 {
+		} else if start < 0 {
 			start = i
 		}
 	}
 	if start >= 0 {
 		toks = append(toks, line[start:])
-		offs = append(offs, start)
 	}
 	if odd {
 		if strings.HasSuffix(line, " ") && !strings.Contains(strings.TrimRight(line, " "), "  ") && !strings.ContainsRune(line, '\t') {
@@ -228,7 +231,7 @@ func tokenize(line string, m *Message) ([]string, []int) {
 			m.Note("parameters separated by something other than single spaces")
 		}
 	}
-	return toks, offs
+	return toks
 }
 
 // command returns the catalogue row for a command code.
@@ -243,11 +246,9 @@ func command(code string) *Command {
 // payload.
 func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
 	m := &Message{Line: string(line), Offset: off, Dir: dir}
-	toks, offs := tokenize(m.Line, m)
+	toks := tokenize(m.Line, m)
 	m.Cmd = toks[0]
 	args := toks[1:]
-	// argOff[i] is where Args[i] starts in Line, for exact redaction.
-	m.argOff = offs[len(toks)-len(args):]
 	cmd := command(m.Cmd)
 	if cmd == nil {
 		m.Note("unknown command")
@@ -258,7 +259,6 @@ func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind
 			args = args[1:]
 		}
 		m.Args = args
-		m.argOff = offs[len(toks)-len(args):]
 		return m, noPayload, 0
 	}
 	if cmd.TrID(c, dir, args) {
@@ -270,7 +270,6 @@ func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind
 		}
 	}
 	m.Args = args
-	m.argOff = offs[len(toks)-len(args):]
 	kind, n := cmd.Payload(c, dir, args)
 	return m, kind, n
 }
@@ -383,8 +382,20 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if cmd != nil {
 		c.known++
 	}
-	c.stats.Bytes[dir] += m.WireLen + len(m.Payload)
+	c.stats.Bytes[dir] += m.WireLen + m.payloadRead
 	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
+}
+
+// wantPayload implements framerHost: Options.ListsOnly keeps no payload
+// of a Bulk command but the login profile's.
+func (c *Conn) wantPayload(m *Message) bool {
+	if !c.listsOnly {
+		return true
+	}
+	if cmd := command(m.Cmd); cmd == nil || !cmd.Bulk {
+		return true
+	}
+	return m.Cmd == "MSG" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "Hotmail"
 }
 
 // decode runs a decoder and turns a decoder panic on hostile input into a

@@ -51,6 +51,9 @@ type framerHost interface {
 	parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int)
 	plausible(dir Dir, line []byte) bool
 	finish(dir Dir, m *Message, ts time.Time)
+	// wantPayload says whether m's payload is worth keeping; when not, it
+	// is counted and skipped.
+	wantPayload(m *Message) bool
 	skipped(dir Dir, off int64, ts time.Time, n int, reason, limit string)
 }
 
@@ -271,6 +274,7 @@ func (f *framer) fillPayload() bool {
 	if !f.discard {
 		f.pend.Payload = append(f.pend.Payload, u[:k]...)
 	}
+	f.pend.payloadRead += k
 	f.consume(k)
 	f.need -= k
 	if f.need > 0 {
@@ -356,6 +360,7 @@ func (f *framer) readLine() bool {
 		return true
 	}
 	f.pend, f.pendKind, f.need, f.pendTS = m, kind, n, ts
+	f.discard = !f.host.wantPayload(m)
 	// The payload buffer is allocated as bytes arrive (fillPayload), so a
 	// lying length costs nothing until the bytes are really there.
 	return true

@@ -39,10 +39,10 @@ type Message struct {
 	// "max-payload" or "max-pending-total".
 	Limit string
 
-	// secrets are credential parameters still to be redacted; argOff are
-	// the byte offsets of Args in Line.
+	// secrets are credential parameters still to be redacted.
 	secrets []secretSpan
-	argOff  []int
+	// payloadRead counts the payload bytes framed, kept or not.
+	payloadRead int
 }
 
 // Note records an anomaly on the message.

@@ -36,18 +36,37 @@ func (c *Conn) secret(m *Message, i int) string {
 // positions, in Line (a search would find the same text elsewhere first,
 // e.g. a CTP password equal to the TrID).
 func (m *Message) redact() {
+	if len(m.secrets) == 0 {
+		return
+	}
 	sort.Slice(m.secrets, func(i, j int) bool { return m.secrets[i].arg > m.secrets[j].arg })
+	// Offsets are found again here rather than kept for every line: few
+	// lines carry credentials. Args are the last tokens of the line.
+	offs := tokenOffsets(m.Line)
+	argOff := offs[max(0, len(offs)-len(m.Args)):]
 	for _, s := range m.secrets {
 		if s.arg >= len(m.Args) || m.Args[s.arg] != s.raw {
 			continue
 		}
 		m.Args[s.arg] = s.shown
-		if s.arg < len(m.argOff) {
-			off := m.argOff[s.arg]
+		if s.arg < len(argOff) {
+			off := argOff[s.arg]
 			if off+len(s.raw) <= len(m.Line) && m.Line[off:off+len(s.raw)] == s.raw {
 				m.Line = m.Line[:off] + s.shown + m.Line[off+len(s.raw):]
 			}
 		}
 	}
 	m.secrets = nil
+}
+
+// tokenOffsets returns where each token of line starts, with tokenize's
+// separators.
+func tokenOffsets(line string) []int {
+	var offs []int
+	for i := 0; i < len(line); i++ {
+		if line[i] != ' ' && line[i] != '\t' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			offs = append(offs, i)
+		}
+	}
+	return offs
 }
