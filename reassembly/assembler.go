@@ -213,6 +213,11 @@ func New(cfg Config, h Handler) *Assembler {
 	return a
 }
 
+// SetHandler replaces the handler that receives the assembler's calls,
+// for a caller that moves the later stages elsewhere (another goroutine)
+// between two Adds.
+func (a *Assembler) SetHandler(h Handler) { a.h = h }
+
 func orDefault(v, def int) int {
 	if v <= 0 {
 		return def

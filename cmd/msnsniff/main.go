@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 )
 
 // Exit statuses (documented in README.md).
@@ -18,7 +19,23 @@ const (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:]))
+}
+
+// tuneGC trades memory the limits already bound for less collection work:
+// the live heap of a run is small (tens of MiB) and most of what is
+// allocated dies within one message, so collecting at 4× the live heap
+// instead of 2× halves the collector's share of the CPU. A soft limit
+// keeps the heap well under 256 MiB whatever the percentage would allow.
+// GOGC and GOMEMLIMIT in the environment still decide when set.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(192 << 20)
+	}
 }
 
 // run executes the command line and maps the outcome to an exit status.

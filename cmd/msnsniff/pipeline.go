@@ -38,6 +38,8 @@ type pipeline struct {
 	// limits counts the dissect-level limit hits seen in events; the
 	// reassembly ones come from its Stats.
 	limits map[string]*reassembly.LimitHit
+	// stage is set while the reading stage runs on its own goroutine.
+	stage *stager
 }
 
 // problem is a run-level finding about an input, or a limit that was hit.
@@ -111,16 +113,38 @@ func (p *pipeline) reportLimits() {
 }
 
 // run analyses the inputs in order as one capture (connections may span
-// files) and flushes what is still open at the end.
+// files) and flushes what is still open at the end. With --parallel,
+// reading and reassembly run on their own goroutine, ahead of dissection
+// (stages.go); the output is the same.
 func (p *pipeline) run(names []string) {
-	var last time.Time
-	for _, name := range names {
-		if t := p.runFile(name); t.After(last) {
-			last = t
+	read := func() {
+		var last time.Time
+		for _, name := range names {
+			if t := p.runFile(name); t.After(last) {
+				last = t
+			}
 		}
+		p.asm.Flush(last)
 	}
-	p.asm.Flush(last)
+	if p.opts.parallel {
+		p.runStaged(read)
+	} else {
+		read()
+	}
 	p.reportLimits()
+}
+
+// inOrder runs fn where it belongs in the sequence of handler calls: at
+// once, or, with the stages running concurrently, on the dissecting
+// goroutine after everything the reading stage produced before it. Every
+// effect of the reading stage on shared state (reports, counters) goes
+// through it.
+func (p *pipeline) inOrder(fn func()) {
+	if p.stage != nil {
+		p.stage.call(fn)
+		return
+	}
+	fn()
 }
 
 func (p *pipeline) report(pr problem) {
@@ -145,8 +169,10 @@ type source interface {
 func (p *pipeline) runFile(name string) time.Time {
 	r, err := capture.Open(name)
 	if err != nil {
-		p.badInputs++
-		p.report(problem{File: name, Msg: err.Error(), Fatal: true})
+		p.inOrder(func() {
+			p.badInputs++
+			p.report(problem{File: name, Msg: err.Error(), Fatal: true})
+		})
 		return time.Time{}
 	}
 	defer r.Close()
@@ -165,13 +191,15 @@ func (p *pipeline) runFile(name string) time.Time {
 		return true
 	})
 	if err != nil {
-		p.badInputs++
 		pr := problem{File: name, Msg: err.Error(), Fatal: true}
 		var fe *capture.FormatError
 		if errors.As(err, &fe) {
 			pr.Offset = fe.Offset
 		}
-		p.report(pr)
+		p.inOrder(func() {
+			p.badInputs++
+			p.report(pr)
+		})
 	}
 	return last
 }
@@ -184,12 +212,13 @@ func (p *pipeline) warnings(name string, format func(capture.Warning) string) (o
 	on = func(w capture.Warning) {
 		n++
 		if n <= maxWarnings {
-			p.report(problem{File: w.File, Offset: w.Offset, Frame: w.Frame, Msg: format(w)})
+			pr := problem{File: w.File, Offset: w.Offset, Frame: w.Frame, Msg: format(w)}
+			p.inOrder(func() { p.report(pr) })
 		}
 	}
 	done = func() {
-		if n > maxWarnings {
-			fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, n-maxWarnings)
+		if more := n - maxWarnings; more > 0 {
+			p.inOrder(func() { fmt.Fprintf(p.stderr, "msnsniff: warning: %s: %d more frame warnings not shown\n", name, more) })
 		}
 	}
 	return on, done
@@ -262,33 +291,51 @@ func dir(d reassembly.Dir) dissect.Dir {
 }
 
 // Open implements reassembly.Handler.
-func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) {
-	info := dissect.ConnInfo{
+func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) { p.open(c.ID, connInfo(c)) }
+
+// connInfo is what dissection needs to know of a new connection.
+func connInfo(c *reassembly.Conn) dissect.ConnInfo {
+	return dissect.ConnInfo{
 		ID: connID(c.ID), Client: c.Client.String(), Server: c.Server.String(),
 		Start: c.Start, MidStream: c.MidStream,
 	}
+}
+
+func (p *pipeline) open(id int, info dissect.ConnInfo) {
 	opts := p.opts.dissectOptions()
 	opts.Tracker, opts.Budget = p.tracker, p.budget
-	p.conns[c.ID] = dissect.NewConn(info, opts, p.sink)
+	p.conns[id] = dissect.NewConn(info, opts, p.sink)
 }
 
 // Data implements reassembly.Handler.
 func (p *pipeline) Data(c *reassembly.Conn, d reassembly.Dir, ts time.Time, data []byte) {
-	if dc := p.conns[c.ID]; dc != nil {
+	p.data(c.ID, d, ts, data)
+}
+
+func (p *pipeline) data(id int, d reassembly.Dir, ts time.Time, data []byte) {
+	if dc := p.conns[id]; dc != nil {
 		dc.Data(dir(d), ts, data)
 	}
 }
 
 // Gap implements reassembly.Handler.
 func (p *pipeline) Gap(c *reassembly.Conn, d reassembly.Dir, ts time.Time, missing int) {
-	if dc := p.conns[c.ID]; dc != nil {
+	p.gap(c.ID, d, ts, missing)
+}
+
+func (p *pipeline) gap(id int, d reassembly.Dir, ts time.Time, missing int) {
+	if dc := p.conns[id]; dc != nil {
 		dc.Gap(dir(d), ts, missing)
 	}
 }
 
 // End implements reassembly.Handler.
 func (p *pipeline) End(c *reassembly.Conn, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
-	if dc := p.conns[c.ID]; dc != nil {
+	p.end(c.ID, d, ts, why)
+}
+
+func (p *pipeline) end(id int, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
+	if dc := p.conns[id]; dc != nil {
 		if why == reassembly.EndFlush && dc.LastSeen().Before(ts) {
 			// Still open when the input ended: it ends at its last
 			// activity, not at the end of a later file.
@@ -299,6 +346,6 @@ func (p *pipeline) End(c *reassembly.Conn, d reassembly.Dir, ts time.Time, why r
 }
 
 // Close implements reassembly.Handler.
-func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) {
-	delete(p.conns, c.ID)
-}
+func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) { p.close(c.ID) }
+
+func (p *pipeline) close(id int) { delete(p.conns, id) }

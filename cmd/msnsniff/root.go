@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -32,7 +33,9 @@ type options struct {
 	// listsOnly is set by the contacts command, which needs no decoding
 	// of chat and presence traffic.
 	listsOnly bool
-	prof      profiler
+	// parallel runs reading and reassembly on a goroutine of their own.
+	parallel bool
+	prof     profiler
 }
 
 // colorFor says whether to colour output written to w: --color always or
@@ -109,6 +112,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
+	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble on one core while dissecting on another (same output; default on when there is more than one CPU)")
 	pf.StringVar(&o.prof.cpuFile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	pf.StringVar(&o.prof.memFile, "memprofile", "", "write an allocation profile of the run to this file (for go tool pprof)")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
