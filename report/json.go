@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/msnsniff/msnsniff/dissect"
@@ -48,6 +49,11 @@ type jsonMessage struct {
 	Notes          []string       `json:"notes,omitempty"`
 	Limit          string         `json:"limit,omitempty"`
 	Offset         int64          `json:"offset"`
+
+	// trid and payloadLen hold what TrID and PayloadLen point to, so a
+	// record is one allocation.
+	trid       uint32
+	payloadLen int
 }
 
 // JSONStream writes one JSON object per event per line (NDJSON), in the
@@ -58,7 +64,26 @@ type JSONStream struct {
 	enc     *json.Encoder
 	flushEv bool
 	err     error
+
+	// With Concurrent, records are queued in batches to an encoding
+	// goroutine; err then belongs to that goroutine until Flush.
+	batch  []record
+	queue  chan []record
+	free   chan []record
+	done   chan struct{}
+	failed atomic.Bool
 }
+
+// record is a JSON record and the time its "ts" is formatted from (on the
+// encoding goroutine when there is one: formatting is part of the work).
+type record struct {
+	v    any
+	ts   *string
+	time time.Time
+}
+
+// recordBatch is how many records go to the encoding goroutine at once.
+const recordBatch = 256
 
 // NewJSONStream returns a JSONStream writing to w. With flushEach, every
 // record is flushed at once (live use); otherwise call Flush at the end.
@@ -69,21 +94,79 @@ func NewJSONStream(w io.Writer, flushEach bool) *JSONStream {
 	return &JSONStream{w: bw, enc: enc, flushEv: flushEach}
 }
 
+// Concurrent moves the encoding of records to a goroutine of its own, fed
+// in order, so that encoding overlaps with the dissection producing the
+// events; the output is the same. Records are complete snapshots when
+// queued: later changes to connection state do not reach them. Call Flush
+// once at the end, which waits for the encoder. Not for flushEach streams.
+func (j *JSONStream) Concurrent() {
+	if j.flushEv || j.queue != nil {
+		return
+	}
+	j.queue, j.free, j.done = make(chan []record, 4), make(chan []record, 6), make(chan struct{})
+	for range 5 {
+		j.free <- make([]record, 0, recordBatch)
+	}
+	j.batch = <-j.free
+	go func() {
+		defer close(j.done)
+		for b := range j.queue {
+			for i := range b {
+				if j.err == nil {
+					j.write(b[i])
+				}
+				b[i] = record{}
+			}
+			if j.err != nil {
+				j.failed.Store(true)
+			}
+			j.free <- b[:0]
+		}
+	}()
+}
+
+// put encodes r now or queues it for the encoding goroutine.
+func (j *JSONStream) put(r record) {
+	if j.queue == nil {
+		if j.err == nil {
+			j.write(r)
+		}
+		return
+	}
+	if j.failed.Load() {
+		return
+	}
+	j.batch = append(j.batch, r)
+	if len(j.batch) == recordBatch {
+		j.queue <- j.batch
+		j.batch = <-j.free
+	}
+}
+
+// write formats the record's time and encodes it.
+func (j *JSONStream) write(r record) {
+	if r.ts != nil {
+		*r.ts = FormatTime(r.time)
+	}
+	if j.err = j.enc.Encode(r.v); j.err == nil && j.flushEv {
+		j.err = j.w.Flush()
+	}
+}
+
 // FormatTime renders a timestamp as the JSON records do.
 func FormatTime(t time.Time) string { return t.UTC().Format(JSONTimeLayout) }
 
 // Event implements dissect.Sink.
 func (j *JSONStream) Event(ev *dissect.Event) {
-	if j.err != nil {
+	if ev.Kind == dissect.KindSummary {
+		r := newJSONConnection(ev)
+		j.put(record{v: r})
 		return
 	}
-	var rec any
-	if ev.Kind == dissect.KindSummary {
-		rec = newJSONConnection(ev)
-	} else if ev.Kind == dissect.KindMessage {
+	if ev.Kind == dissect.KindMessage {
 		m := ev.Message
 		r := &jsonMessage{
-			Type: "message", Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
+			Type: "message", Conn: ev.Conn.ID, Session: ev.Conn.Session,
 			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
 			Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
 			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Limit: m.Limit, Offset: m.Offset,
@@ -92,28 +175,35 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 			r.Args = []string{}
 		}
 		if m.HasTrID {
-			id := m.TrID
-			r.TrID = &id
+			r.trid = m.TrID
+			r.TrID = &r.trid
 		}
 		if m.HasPayload {
-			n := m.PayloadLen
-			r.PayloadLen = &n
+			r.payloadLen = m.PayloadLen
+			r.PayloadLen = &r.payloadLen
 		}
-		rec = r
-	} else {
-		rec = &jsonEvent{
-			Type: ev.Kind.String(), Conn: ev.Conn.ID, Session: ev.Conn.Session, TS: FormatTime(ev.Time),
-			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
-			Bytes: ev.Bytes, Reason: ev.Reason, Limit: ev.Limit, Offset: ev.Offset,
-		}
+		j.put(record{v: r, ts: &r.TS, time: ev.Time})
+		return
 	}
-	if j.err = j.enc.Encode(rec); j.err == nil && j.flushEv {
-		j.err = j.w.Flush()
+	r := &jsonEvent{
+		Type: ev.Kind.String(), Conn: ev.Conn.ID, Session: ev.Conn.Session,
+		Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
+		Bytes: ev.Bytes, Reason: ev.Reason, Limit: ev.Limit, Offset: ev.Offset,
 	}
+	j.put(record{v: r, ts: &r.TS, time: ev.Time})
 }
 
-// Flush writes buffered records and returns the first write error.
+// Flush writes buffered records and returns the first write error. With
+// Concurrent, it first waits for every queued record to be encoded.
 func (j *JSONStream) Flush() error {
+	if j.queue != nil {
+		if len(j.batch) > 0 {
+			j.queue <- j.batch
+		}
+		close(j.queue)
+		<-j.done
+		j.queue, j.batch = nil, nil
+	}
 	if j.err != nil {
 		return j.err
 	}
@@ -133,16 +223,11 @@ type jsonProblem struct {
 // Problem writes a run-level finding about an input as a record of type
 // "input_error" (the rest of that input was not read) or "input_warning".
 func (j *JSONStream) Problem(file string, offset int64, frame int, msg string, fatal bool) {
-	if j.err != nil {
-		return
-	}
 	typ := "input_warning"
 	if fatal {
 		typ = "input_error"
 	}
-	if j.err = j.enc.Encode(&jsonProblem{Type: typ, File: file, Offset: offset, Frame: frame, Fatal: fatal, Message: msg}); j.err == nil && j.flushEv {
-		j.err = j.w.Flush()
-	}
+	j.put(record{v: &jsonProblem{Type: typ, File: file, Offset: offset, Frame: frame, Fatal: fatal, Message: msg}})
 }
 
 // perDir is a value for each direction.
@@ -203,10 +288,6 @@ type jsonLimit struct {
 // Limit writes a record of type "limit": which limit (as its flag name)
 // was hit, how often, and where first.
 func (j *JSONStream) Limit(name string, count int, firstConn string, first time.Time) {
-	if j.err != nil {
-		return
-	}
-	if j.err = j.enc.Encode(&jsonLimit{Type: "limit", Limit: name, Count: count, FirstConn: firstConn, FirstTS: FormatTime(first)}); j.err == nil && j.flushEv {
-		j.err = j.w.Flush()
-	}
+	r := &jsonLimit{Type: "limit", Limit: name, Count: count, FirstConn: firstConn}
+	j.put(record{v: r, ts: &r.FirstTS, time: first})
 }

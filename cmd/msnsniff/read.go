@@ -42,6 +42,9 @@ func newReadCmd(o *options) *cobra.Command {
 				sink, flush = t, t.Close
 			default:
 				j := report.NewJSONStream(out, false)
+				if o.parallel {
+					j.Concurrent()
+				}
 				sink, flush = j, j.Flush
 				onProblem = func(p problem) {
 					if p.Limit != "" {
