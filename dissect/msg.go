@@ -132,17 +132,50 @@ type chunked struct {
 // are read here without copying the payload; anything unusual (folded
 // lines, malformed names, no blank line) goes to net/textproto, which
 // defines the result and the errors.
-func parseMIME(p []byte) (textproto.MIMEHeader, []byte, error) {
+func parseMIME(p []byte) (mimeHeader, []byte, error) {
 	if hdr, body, ok := parseSimpleMIME(p); ok {
 		return hdr, body, nil
 	}
 	br := bufio.NewReader(bytes.NewReader(p))
-	hdr, err := textproto.NewReader(br).ReadMIMEHeader()
+	tp, err := textproto.NewReader(br).ReadMIMEHeader()
 	body, _ := io.ReadAll(br)
+	var hdr mimeHeader
+	for k, vs := range tp {
+		for _, v := range vs {
+			hdr = append(hdr, HeaderField{k, v})
+		}
+	}
 	if err != nil && err != io.EOF {
 		return hdr, body, err
 	}
 	return hdr, body, nil
+}
+
+// mimeHeader is a message's MIME header, names as written and in order.
+// Names compare without regard to ASCII case, which is what comparing
+// textproto's canonical keys amounts to; a slice avoids building a map
+// for the four or five headers of a chat message.
+type mimeHeader []HeaderField
+
+// Get returns the first value of the header name, or "".
+func (h mimeHeader) Get(name string) string {
+	for _, f := range h {
+		if len(f.Name) == len(name) && strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+// canonical returns the header keyed by canonical names, for the few
+// decoders that list every header.
+func (h mimeHeader) canonical() textproto.MIMEHeader {
+	m := make(textproto.MIMEHeader, len(h))
+	for _, f := range h {
+		k := textproto.CanonicalMIMEHeaderKey(f.Name)
+		m[k] = append(m[k], f.Value)
+	}
+	return m
 }
 
 // maxSimpleHeaders bounds the fast path; longer header blocks are rare
@@ -154,7 +187,7 @@ const maxSimpleHeaders = 16
 // "Name: value" (Name made of token characters), each ended by CR LF or
 // LF, followed by an empty line. Then its result equals textproto's. Values
 // share one string with the header block: one allocation for all of them.
-func parseSimpleMIME(p []byte) (textproto.MIMEHeader, []byte, bool) {
+func parseSimpleMIME(p []byte) (mimeHeader, []byte, bool) {
 	var lines [maxSimpleHeaders][2]int // start and end (exclusive, before CR LF) of each line
 	n, i := 0, 0
 	for {
@@ -178,12 +211,11 @@ func parseSimpleMIME(p []byte) (textproto.MIMEHeader, []byte, bool) {
 		i += nl + 1
 	}
 	if n == 0 {
-		return textproto.MIMEHeader{}, p[i:], true
+		return mimeHeader{}, p[i:], true
 	}
 	block := string(p[lines[0][0]:lines[n-1][1]])
 	base := lines[0][0]
-	hdr := make(textproto.MIMEHeader, n)
-	vals := make([]string, n)
+	hdr := make(mimeHeader, n)
 	for k := 0; k < n; k++ {
 		line := block[lines[k][0]-base : lines[k][1]-base]
 		colon := strings.IndexByte(line, ':')
@@ -197,13 +229,7 @@ func parseSimpleMIME(p []byte) (textproto.MIMEHeader, []byte, bool) {
 				return nil, nil, false
 			}
 		}
-		key := textproto.CanonicalMIMEHeaderKey(line[:colon])
-		if old, dup := hdr[key]; dup {
-			hdr[key] = append(old, v)
-			continue
-		}
-		vals[k] = v
-		hdr[key] = vals[k : k+1 : k+1]
+		hdr[k] = HeaderField{line[:colon], v}
 	}
 	return hdr, p[i:], true
 }
@@ -362,7 +388,7 @@ func decodeMSG(c *Conn, m *Message) {
 			}
 		}
 	default:
-		for k, v := range hdr {
+		for k, v := range hdr.canonical() {
 			if k != "Mime-Version" && k != "Content-Type" {
 				f.Headers = append(f.Headers, HeaderField{k, strings.Join(v, ", ")})
 			}
@@ -604,7 +630,7 @@ func parseEmoticons(m *Message, body []byte) []Emoticon {
 	return out
 }
 
-func decodeProfile(c *Conn, m *Message, f *MSGFields, hdr textproto.MIMEHeader) {
+func decodeProfile(c *Conn, m *Message, f *MSGFields, hdr mimeHeader) {
 	p := &Profile{
 		LoginTime: hdr.Get("LoginTime"), Country: hdr.Get("country"),
 		Language: hdr.Get("lang_preference"), ClientIP: hdr.Get("ClientIP"),
@@ -639,10 +665,10 @@ func decodeProfile(c *Conn, m *Message, f *MSGFields, hdr textproto.MIMEHeader) 
 	}
 }
 
-func decodeMail(f *MSGFields, hdr textproto.MIMEHeader, body []byte) {
+func decodeMail(f *MSGFields, hdr mimeHeader, body []byte) {
 	n := &MailNotice{}
 	all := map[string]string{}
-	for k, v := range hdr {
+	for k, v := range hdr.canonical() {
 		all[k] = strings.Join(v, ", ")
 	}
 	for _, h := range bodyHeaders(body) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"sync/atomic"
@@ -72,6 +73,12 @@ type JSONStream struct {
 	free   chan []record
 	done   chan struct{}
 	failed atomic.Bool
+
+	// line, fieldsBuf and fieldsEnc are the hand-written encoder's
+	// scratch space (jsonenc.go).
+	line      []byte
+	fieldsBuf bytes.Buffer
+	fieldsEnc *json.Encoder
 }
 
 // record is a JSON record and the time its "ts" is formatted from (on the
@@ -148,7 +155,23 @@ func (j *JSONStream) write(r record) {
 	if r.ts != nil {
 		*r.ts = FormatTime(r.time)
 	}
-	if j.err = j.enc.Encode(r.v); j.err == nil && j.flushEv {
+	switch v := r.v.(type) {
+	case *jsonMessage:
+		if j.fieldsEnc == nil {
+			j.fieldsEnc = json.NewEncoder(&j.fieldsBuf)
+			j.fieldsEnc.SetEscapeHTML(false)
+		}
+		j.line, j.err = appendMessage(j.line[:0], v, &j.fieldsBuf, j.fieldsEnc)
+		if j.err == nil {
+			_, j.err = j.w.Write(append(j.line, '\n'))
+		}
+	case *jsonEvent:
+		j.line = appendEvent(j.line[:0], v)
+		_, j.err = j.w.Write(append(j.line, '\n'))
+	default:
+		j.err = j.enc.Encode(r.v)
+	}
+	if j.err == nil && j.flushEv {
 		j.err = j.w.Flush()
 	}
 }

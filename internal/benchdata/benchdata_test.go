@@ -47,10 +47,11 @@ func TestStreams(t *testing.T) {
 		}
 		chunks += len(s.Chunks)
 	}
-	// Pcap, Ethernet, IP and TCP headers take a share of the capture, but
-	// MSNP segments are mostly payload.
+	// Pcap, Ethernet, IP and TCP headers (70 bytes a packet) and the pure
+	// ACKs take a large share of the capture (about half: presence lines
+	// are short), but a third or less of payload means lost data.
 	total := StreamBytes(streams)
-	if total <= int64(len(data))/2 {
+	if total <= int64(len(data))/3 {
 		t.Errorf("streams hold %d bytes, implausibly few for a %d-byte capture", total, len(data))
 	}
 	if total > int64(len(data)) {

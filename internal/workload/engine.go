@@ -43,6 +43,12 @@ type Config struct {
 	Link   capgen.Link
 	// Start is the time of the first packet; zero means 2006-03-01 09:00 UTC.
 	Start time.Time
+	// Logins is the share of the first visits that begin by logging in;
+	// the others are already under way (seen mid-stream). Zero makes the
+	// capture stationary from its first packet: visits then end, and new
+	// ones log in, at the steady rate, so a small capture has the same mix
+	// as a large one. Tests that want many logins raise it.
+	Logins float64
 	// OnList, when set, learns each contact list a login is about to
 	// receive (user, number of contacts, of groups), so tests can check
 	// what the dissector rebuilds.
@@ -120,12 +126,14 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 		return Stats{}, fmt.Errorf("workload: %w", err)
 	}
 	g := &generator{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 0x6d736e736e696666)), w: pw}
-	// A capture of a busy network starts in the middle of things: most
-	// visits are under way (their connections seen mid-stream), a few are
-	// logging in. So the mix of traffic is the same at 10 MB as at 10 GB.
+	// A capture of a busy network starts in the middle of things: the
+	// visits are under way (their connections seen mid-stream), with the
+	// time they have left spread evenly, so that logins happen at the
+	// steady rate from the start and the mix of traffic is the same at
+	// 10 MB as at 10 GB.
 	for i := 0; i < cfg.Sessions; i++ {
 		at := cfg.Start.Add(time.Duration(g.rng.Int64N(int64(10 * time.Second))))
-		if g.rng.IntN(10) == 0 {
+		if g.rng.Float64() < cfg.Logins {
 			g.startVisit(at)
 		} else {
 			g.resumeVisit(at)

@@ -24,6 +24,7 @@ func main() {
 	flag.Float64Var(&cfg.Reorder, "reorder", 0, "probability that a data segment is swapped with the next")
 	flag.Float64Var(&cfg.Duplicate, "dup", 0, "probability that a data segment is captured twice")
 	flag.Float64Var(&cfg.Loss, "loss", 0, "probability that a data segment is missing")
+	flag.Float64Var(&cfg.Logins, "logins", 0, "share of the first visits that begin with a login (0: the capture starts in the steady state)")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil || *out == "" || flag.NArg() > 0 {

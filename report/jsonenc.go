@@ -1,0 +1,166 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+)
+
+// The message and event records are most of what read --format json
+// writes, and encoding/json spends most of its time finding their fields
+// by reflection. They are written here field by field instead, exactly as
+// encoding/json writes them with SetEscapeHTML(false) (a test compares);
+// only the decoded Fields, which vary by command, still go through it.
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// does without HTML escaping.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendKey appends ,"name": (or "name": first, when b ends with '{').
+func appendKey(b []byte, name string) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
+func appendStringField(b []byte, name, v string) []byte {
+	return appendJSONString(appendKey(b, name), v)
+}
+
+// appendHead appends the fields every connection record starts with.
+func appendHead(b []byte, typ, conn, session, ts, client, server, dir string) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "type", typ)
+	b = appendStringField(b, "conn", conn)
+	if session != "" {
+		b = appendStringField(b, "session", session)
+	}
+	b = appendStringField(b, "ts", ts)
+	b = appendStringField(b, "client", client)
+	b = appendStringField(b, "server", server)
+	return appendStringField(b, "dir", dir)
+}
+
+// appendMessage appends r as encoding/json would (without the newline).
+// Fields are encoded by enc into buf.
+func appendMessage(b []byte, r *jsonMessage, buf *bytes.Buffer, enc *json.Encoder) ([]byte, error) {
+	b = appendHead(b, r.Type, r.Conn, r.Session, r.TS, r.Client, r.Server, r.Dir)
+	b = appendStringField(b, "cmd", r.Cmd)
+	b = appendKey(b, "trid")
+	if r.TrID == nil {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendUint(b, uint64(*r.TrID), 10)
+	}
+	b = appendKey(b, "args")
+	if r.Args == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendStrings(b, r.Args)
+	}
+	if r.PayloadLen != nil {
+		b = strconv.AppendInt(appendKey(b, "payload_len"), int64(*r.PayloadLen), 10)
+	}
+	if r.PayloadMissing != 0 {
+		b = strconv.AppendInt(appendKey(b, "payload_missing"), int64(r.PayloadMissing), 10)
+	}
+	if r.Fields != nil {
+		buf.Reset()
+		if err := enc.Encode(r.Fields); err != nil {
+			return b, err
+		}
+		b = append(appendKey(b, "fields"), bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+	}
+	if r.Meaning != "" {
+		b = appendStringField(b, "meaning", r.Meaning)
+	}
+	if len(r.Notes) > 0 {
+		b = appendStrings(appendKey(b, "notes"), r.Notes)
+	}
+	if r.Limit != "" {
+		b = appendStringField(b, "limit", r.Limit)
+	}
+	b = strconv.AppendInt(appendKey(b, "offset"), r.Offset, 10)
+	return append(b, '}'), nil
+}
+
+// appendEvent appends r as encoding/json would (without the newline).
+func appendEvent(b []byte, r *jsonEvent) []byte {
+	b = appendHead(b, r.Type, r.Conn, r.Session, r.TS, r.Client, r.Server, r.Dir)
+	if r.Bytes != 0 {
+		b = strconv.AppendInt(appendKey(b, "bytes"), int64(r.Bytes), 10)
+	}
+	if r.Reason != "" {
+		b = appendStringField(b, "reason", r.Reason)
+	}
+	if r.Limit != "" {
+		b = appendStringField(b, "limit", r.Limit)
+	}
+	b = strconv.AppendInt(appendKey(b, "offset"), r.Offset, 10)
+	return append(b, '}')
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
