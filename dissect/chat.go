@@ -103,7 +103,7 @@ func (c *Conn) nickname(passport string) string {
 
 // chatMSG adds a switchboard MSG to the chat log.
 func (c *Conn) chatMSG(m *Message, f *MSGFields) {
-	if !c.switchboard {
+	if !c.switchboard || !c.keepChats {
 		return
 	}
 	from := f.From

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"mime"
 	"net/textproto"
 	"reflect"
 	"testing"
@@ -89,6 +90,20 @@ func FuzzMIMEFastPath(f *testing.F) {
 			if got, w := fast.Get(h.Name), want.Get(h.Name); got != w {
 				t.Fatalf("%q: Get(%q) = %q, textproto %q", p, h.Name, got, w)
 			}
+		}
+	})
+}
+
+// FuzzContentType: the fast path gives mime.ParseMediaType's answer.
+func FuzzContentType(f *testing.F) {
+	for _, s := range []string{"text/plain; charset=UTF-8", "Text/Plain", "application/x-msnmsgrp2p", "text/plain;charset=\"utf-8\"", "text/plain; Charset=gb2312", "text", "a/b; x=y", "text/plain; charset="} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, ct string) {
+		mt, cs, err := parseContentType(ct)
+		wmt, params, werr := mime.ParseMediaType(ct)
+		if (err == nil) != (werr == nil) || err == nil && (mt != wmt || cs != params["charset"]) {
+			t.Fatalf("%q: got %q %q %v, mime says %q %q %v", ct, mt, cs, err, wmt, params["charset"], werr)
 		}
 	})
 }

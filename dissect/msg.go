@@ -234,6 +234,27 @@ func parseSimpleMIME(p []byte) (mimeHeader, []byte, bool) {
 	return hdr, p[i:], true
 }
 
+// parseContentType returns the media type and charset of a Content-Type
+// value as mime.ParseMediaType does. The shapes clients write ("text/plain"
+// or "text/plain; charset=UTF-8") are read without building a parameter
+// map; anything else goes to mime.ParseMediaType.
+func parseContentType(ct string) (mediaType, charset string, err error) {
+	main, param, hasParam := strings.Cut(ct, ";")
+	main = strings.TrimSpace(main)
+	typ, sub, ok := strings.Cut(main, "/")
+	fast := ok && isTokenString(typ) && isTokenString(sub)
+	if fast && hasParam {
+		name, value, ok := strings.Cut(strings.TrimSpace(param), "=")
+		fast = ok && strings.EqualFold(name, "charset") && isTokenString(value)
+		charset = value
+	}
+	if fast {
+		return strings.ToLower(main), charset, nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	return mt, params["charset"], err
+}
+
 // isTokenString reports whether s is a non-empty RFC 7230 token, the
 // header names textproto accepts without complaint.
 func isTokenString(s string) bool {
@@ -308,12 +329,12 @@ func decodeMSG(c *Conn, m *Message) {
 		m.Note("malformed MIME header: " + err.Error())
 	}
 	if ct := hdr.Get("Content-Type"); ct != "" {
-		mt, params, perr := mime.ParseMediaType(ct)
+		mt, charset, perr := parseContentType(ct)
 		if perr != nil {
 			f.ContentType = strings.TrimSpace(strings.SplitN(ct, ";", 2)[0])
 			m.Note("malformed Content-Type: " + ct)
 		} else {
-			f.ContentType, f.Charset = mt, params["charset"]
+			f.ContentType, f.Charset = mt, charset
 		}
 	}
 	f.MessageID = hdr.Get("Message-ID")
@@ -336,7 +357,7 @@ func decodeMSG(c *Conn, m *Message) {
 		} else if f.Chunk > 0 && !f.Complete {
 			f.meaning = fmt.Sprintf("text from %s, chunk %d", sender, f.Chunk+1)
 		} else {
-			f.meaning = fmt.Sprintf("text from %s: %q", sender, clip(f.Text, 120))
+			f.meaning = "text from " + sender + ": " + strconv.Quote(clip(f.Text, 120))
 		}
 	case ct == "text/x-msmsgscontrol":
 		f.Kind = "typing"

@@ -21,9 +21,7 @@ func TestWorkloadDissectsCleanly(t *testing.T) {
 	}
 	type list struct{ contacts, groups int }
 	sent := map[string]list{}
-	// Logins start one visit in ten, so a small capture needs many visits
-	// to show some.
-	_, err = workload.Generate(f, workload.Config{Seed: 3, Size: 6 << 20, Sessions: 120,
+	_, err = workload.Generate(f, workload.Config{Seed: 3, Size: 6 << 20, Sessions: 120, Logins: 0.3,
 		OnList: func(user string, contacts, groups int) { sent[user] = list{contacts, groups} }})
 	if err == nil {
 		err = f.Close()
@@ -93,7 +91,7 @@ func TestContactsListsOnlyMatchesFullDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = workload.Generate(f, workload.Config{Seed: 5, Size: 4 << 20, Sessions: 100, Reorder: 0.01, Duplicate: 0.01, Loss: 0.002})
+	_, err = workload.Generate(f, workload.Config{Seed: 5, Size: 4 << 20, Sessions: 100, Logins: 0.2, Reorder: 0.01, Duplicate: 0.01, Loss: 0.002})
 	if err == nil {
 		err = f.Close()
 	}
@@ -140,8 +138,8 @@ func TestParallelOutputIdentical(t *testing.T) {
 		}
 		return path
 	}
-	clean := gen("clean.pcap", workload.Config{Seed: 11, Size: 3 << 20, Sessions: 80})
-	impaired := gen("impaired.pcap", workload.Config{Seed: 12, Size: 3 << 20, Sessions: 80, Reorder: 0.02, Duplicate: 0.01, Loss: 0.005})
+	clean := gen("clean.pcap", workload.Config{Seed: 11, Size: 3 << 20, Sessions: 80, Logins: 0.2})
+	impaired := gen("impaired.pcap", workload.Config{Seed: 12, Size: 3 << 20, Sessions: 80, Logins: 0.2, Reorder: 0.02, Duplicate: 0.01, Loss: 0.005})
 	// Damage: flip bytes in record headers and cut the file short.
 	data, err := os.ReadFile(impaired)
 	if err != nil {

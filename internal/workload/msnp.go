@@ -316,9 +316,11 @@ func (g *generator) resumeVisit(at time.Time) {
 		s.trid = 20 + u.rng.IntN(300)
 		g.notification(s, u, v, true)
 	})
-	if u.rng.IntN(3) == 0 {
+	// A user in the steady state has about four conversations open (they
+	// start about twice a minute and last two to three minutes).
+	for k := range u.rng.IntN(9) {
 		who := u.contacts[u.rng.IntN(len(u.contacts))]
-		g.run(v, netip.AddrPortFrom(u.ip, port+7), sbAddr(u.rng.IntN(1<<10)), at.Add(ms(u.rng.IntN(5000))), true,
+		g.run(v, netip.AddrPortFrom(u.ip, port+7+uint16(k)), sbAddr(u.rng.IntN(1<<10)), at.Add(ms(u.rng.IntN(5000))), true,
 			func(s *sess) { s.trid = 3 + u.rng.IntN(30); g.switchboard(s, u, who, "", "", true) })
 	}
 }

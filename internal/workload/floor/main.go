@@ -1,14 +1,15 @@
 // Command floor is the baseline of scripts/bench.sh: the fastest that the
 // disk (or page cache) plus gopacket/pcapgo alone can walk a capture file.
 //
-// It opens the file, reads every packet with pcapgo's ZeroCopyReadPacketData
-// and only touches each one (its length goes into a byte total and one of its
+// It opens the file, reads every packet with pcapgo's ReadPacketData (the
+// reading loop of most gopacket programs, which copies each packet; with
+// -zerocopy, ZeroCopyReadPacketData, which does not) and only touches each one (its length goes into a byte total and one of its
 // bytes into a checksum, so the compiler cannot drop the read). Nothing is
 // decoded: no link, IP or TCP layer, no reassembly, no MSNP. Whatever
 // msnsniff spends beyond this time is the cost of its own work, so the
 // benchmark reports every tool as a ratio to the floor on the same file.
 //
-//	floor FILE
+//	floor [-zerocopy] FILE
 //
 // prints one line to stdout:
 //
@@ -44,8 +45,12 @@ const ngSectionHeader = 0x0a0d0d0a
 
 // packetReader is what both pcapgo readers offer.
 type packetReader interface {
+	ReadPacketData() ([]byte, gopacket.CaptureInfo, error)
 	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
 }
+
+// read is the reading call the floor times.
+var read = packetReader.ReadPacketData
 
 type result struct {
 	packets  int64
@@ -55,11 +60,15 @@ type result struct {
 }
 
 func main() {
-	if len(os.Args) != 2 || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		fmt.Fprintln(os.Stderr, "usage: floor FILE\n\nReads every packet of a pcap or pcapng file with pcapgo, decoding nothing,\nand prints: packets=N bytes=B capbytes=C checksum=X")
+	args := os.Args[1:]
+	if len(args) == 2 && args[0] == "-zerocopy" {
+		read, args = packetReader.ZeroCopyReadPacketData, args[1:]
+	}
+	if len(args) != 1 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(os.Stderr, "usage: floor [-zerocopy] FILE\n\nReads every packet of a pcap or pcapng file with pcapgo (ReadPacketData, or\nZeroCopyReadPacketData with -zerocopy), decoding nothing, and prints:\npackets=N bytes=B capbytes=C checksum=X")
 		os.Exit(1)
 	}
-	res, err := run(os.Args[1])
+	res, err := run(args[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
@@ -105,7 +114,7 @@ func run(name string) (result, error) {
 	}
 
 	for {
-		data, ci, err := pr.ZeroCopyReadPacketData()
+		data, ci, err := read(pr)
 		// io.EOF is the clean end. pcapgo.Reader reports a record cut short
 		// as io.ErrUnexpectedEOF, an error here; pcapgo.NgReader reports a
 		// block cut short as plain io.EOF, so a truncated pcapng file ends
