@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/textproto"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -106,4 +107,12 @@ func FuzzContentType(f *testing.F) {
 			t.Fatalf("%q: got %q %q %v, mime says %q %q %v", ct, mt, cs, err, wmt, params["charset"], werr)
 		}
 	})
+}
+
+func TestQuoteMatchesStrconv(t *testing.T) {
+	for _, s := range []string{"", "hello there", `a "quote"`, `back\slash`, "tab\there", "\x7f", "日本", "caf\xe9", "new\nline"} {
+		if got, want := quote(s), strconv.Quote(s); got != want {
+			t.Errorf("quote(%q) = %s, want %s", s, got, want)
+		}
+	}
 }

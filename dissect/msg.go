@@ -338,8 +338,14 @@ func decodeMSG(c *Conn, m *Message) {
 		}
 	}
 	f.MessageID = hdr.Get("Message-ID")
-	f.Chunks, _ = strconv.Atoi(hdr.Get("Chunks"))
-	f.Chunk, _ = strconv.Atoi(hdr.Get("Chunk"))
+	// Most messages have neither header: no failed parse (and its error
+	// value) for them.
+	if v := hdr.Get("Chunks"); v != "" {
+		f.Chunks, _ = strconv.Atoi(v)
+	}
+	if v := hdr.Get("Chunk"); v != "" {
+		f.Chunk, _ = strconv.Atoi(v)
+	}
 	sender := f.From
 	if sender == "" {
 		sender = c.user
@@ -357,7 +363,7 @@ func decodeMSG(c *Conn, m *Message) {
 		} else if f.Chunk > 0 && !f.Complete {
 			f.meaning = fmt.Sprintf("text from %s, chunk %d", sender, f.Chunk+1)
 		} else {
-			f.meaning = "text from " + sender + ": " + strconv.Quote(clip(f.Text, 120))
+			f.meaning = "text from " + sender + ": " + quote(clip(f.Text, 120))
 		}
 	case ct == "text/x-msmsgscontrol":
 		f.Kind = "typing"
@@ -426,9 +432,20 @@ func orNone(s string) string {
 	return s
 }
 
+// quote is strconv.Quote, with a shortcut for the printable ASCII most
+// chat text is.
+func quote(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.Quote(s)
+		}
+	}
+	return `"` + s + `"`
+}
+
 // clip shortens s to n runes for a one-line meaning.
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if len(s) <= n || utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
