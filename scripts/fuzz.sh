@@ -20,6 +20,9 @@ targets=(
 	"dissect FuzzMSGPayload"
 	"dissect FuzzP2P"
 	"dissect FuzzLine"
+	"dissect FuzzMIMEFastPath"
+	"dissect FuzzContentType"
+	"report FuzzAppendJSONString"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"

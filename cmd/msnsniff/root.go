@@ -112,7 +112,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
-	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble on one core while dissecting on another (same output; default on when there is more than one CPU)")
+	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble capture files on one core while dissecting (and encoding JSON) on another: same output (default on when there is more than one CPU; live capture stays sequential, for latency)")
 	pf.StringVar(&o.prof.cpuFile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	pf.StringVar(&o.prof.memFile, "memprofile", "", "write an allocation profile of the run to this file (for go tool pprof)")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")

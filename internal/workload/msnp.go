@@ -3,6 +3,7 @@ package workload
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/netip"
 	"net/url"
@@ -199,6 +200,12 @@ func (g *generator) run(v *visit, client, server netip.AddrPort, at time.Time, m
 	g.launch(s.c, midstream)
 }
 
+// A visit lasts between visitMin and visitMax after its login.
+const (
+	visitMin = 10 * time.Minute
+	visitMax = 60 * time.Minute
+)
+
 func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 
 // startVisit begins one user's visit: the dispatch server redirects to a
@@ -235,7 +242,13 @@ func (u *user) auth() string {
 func (g *generator) notification(s *sess, u *user, v *visit, midstream bool) {
 	rng := u.rng
 	if midstream {
-		g.presenceLoop(s, u, v, u.onlineContacts(), time.Duration(rng.Int64N(int64(time.Hour))))
+		// What is left of a visit under way: a uniform share of a length
+		// drawn in proportion to the lengths (a long visit is more likely
+		// to be under way than a short one), so visits end, and new ones
+		// log in, at the steady rate from the start.
+		lo, hi := float64(visitMin), float64(visitMax)
+		d := math.Sqrt(lo*lo + rng.Float64()*(hi*hi-lo*lo))
+		g.presenceLoop(s, u, v, u.onlineContacts(), time.Duration(rng.Float64()*d))
 		return
 	}
 	s.trid = 3
@@ -289,7 +302,7 @@ func (g *generator) notification(s *sess, u *user, v *visit, midstream bool) {
 		s.S(ms(90), fmt.Sprintf("UUX %d 0", t))
 	}
 	// The rest of the visit: ten minutes to an hour of events.
-	g.presenceLoop(s, u, v, online, time.Duration(10+rng.IntN(50))*time.Minute)
+	g.presenceLoop(s, u, v, online, visitMin+time.Duration(rng.Int64N(int64(visitMax-visitMin))))
 }
 
 // onlineContacts picks the contacts online during the visit: a third to
