@@ -143,7 +143,7 @@ func (st *stager) Data(c *reassembly.Conn, d reassembly.Dir, ts time.Time, data 
 			st.send()
 		}
 		a := st.cur.arena
-		buf = append(a[len(a):len(a)], data...)
+		buf = append(a[len(a):], data...)
 		st.cur.arena = a[:len(a)+len(data)]
 	}
 	st.add(op{kind: opData, id: c.ID, dir: d, ts: ts, data: buf})
