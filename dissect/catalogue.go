@@ -40,7 +40,7 @@ type Command struct {
 	// Bulk marks the high-volume commands (chat, presence, keep-alive)
 	// whose decoding only describes the message and leaves nothing that
 	// contact lists, users or sessions depend on: Options.ListsOnly frames
-	// them without decoding.
+	// them without decoding (Conn.light has the one exception).
 	Bulk bool
 }
 

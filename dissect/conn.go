@@ -83,9 +83,9 @@ type Options struct {
 	Chats bool
 	// ListsOnly does only the work contact lists, users and sessions need:
 	// Bulk commands are framed but not decoded (an MSG only as far as
-	// telling a switchboard, or in full when it is the login profile), and
-	// requests are not paired with replies. Messages then have no Fields or
-	// Meaning and summaries no Unanswered findings.
+	// telling a switchboard, or in full when Hotmail sends it: the login
+	// profile), and requests are not paired with replies. Messages then
+	// have no Fields or Meaning and summaries no Unanswered findings.
 	ListsOnly bool
 }
 
@@ -350,9 +350,9 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.syncBoundary(m)
 	}
 	c.infer(dir, m)
-	light := c.listsOnly && cmd != nil && cmd.Bulk
+	light := c.light(cmd, m)
 	switch {
-	case light && cmd.Name == "MSG" && !isProfile(m.Payload):
+	case light && cmd.Name == "MSG":
 		c.msgRole(m)
 	case light:
 	case cmd != nil && cmd.Decode != nil:
@@ -386,17 +386,17 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
 }
 
-// wantPayload implements framerHost: Options.ListsOnly keeps no payload
-// of a Bulk command but the login profile's.
-func (c *Conn) wantPayload(m *Message) bool {
-	if !c.listsOnly {
-		return true
-	}
-	if cmd := command(m.Cmd); cmd == nil || !cmd.Bulk {
-		return true
-	}
-	return m.Cmd == "MSG" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "Hotmail"
+// light says whether Options.ListsOnly frames m without decoding it: a
+// Bulk command, unless it is a server's MSG from Hotmail (the login profile,
+// whose ABCHMigrated lists need, or a mail notice, rare enough to decode).
+func (c *Conn) light(cmd *Command, m *Message) bool {
+	return c.listsOnly && cmd != nil && cmd.Bulk &&
+		!(m.Cmd == "MSG" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "Hotmail")
 }
+
+// wantPayload implements framerHost: what is framed without decoding
+// needs no payload.
+func (c *Conn) wantPayload(m *Message) bool { return !c.light(command(m.Cmd), m) }
 
 // decode runs a decoder and turns a decoder panic on hostile input into a
 // note: one bad line must never stop the whole run.

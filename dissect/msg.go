@@ -267,23 +267,6 @@ func isTokenString(s string) bool {
 	return s != ""
 }
 
-// isProfile tells, without parsing the MIME headers, whether an MSG
-// payload is the login profile (the one MSG whose content matters to
-// contact lists: ABCHMigrated).
-func isProfile(p []byte) bool {
-	end := bytes.Index(p, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = len(p)
-	}
-	const ct = "text/x-msmsgsprofile"
-	for i := 0; i+len(ct) <= end; i++ {
-		if p[i]|0x20 == 't' && bytes.EqualFold(p[i:i+len(ct)], []byte(ct)) {
-			return true
-		}
-	}
-	return false
-}
-
 // msgRole is what Options.ListsOnly keeps of decodeMSG: a client's MSG, or
 // a server's from anyone but Hotmail, shows a switchboard.
 func (c *Conn) msgRole(m *Message) {

@@ -90,7 +90,6 @@ type conn struct {
 	clock   time.Time      // when the last scheduled packet goes out
 	ended   bool
 	visit   *visit
-	index   int // in the heap
 }
 
 // visit is one user's stay: its connections; when the last one closes a
@@ -326,15 +325,8 @@ func (h connHeap) Less(i, j int) bool {
 	}
 	return a.Before(b)
 }
-func (h connHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *connHeap) Push(x any) {
-	c := x.(*conn)
-	c.index = len(*h)
-	*h = append(*h, c)
-}
+func (h connHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *connHeap) Push(x any)   { *h = append(*h, x.(*conn)) }
 func (h *connHeap) Pop() any {
 	old := *h
 	c := old[len(old)-1]

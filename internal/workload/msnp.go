@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/msnsniff/msnsniff/dissect"
+	"github.com/msnsniff/msnsniff/internal/scenario"
 )
 
 // Servers of the generated visits: one dispatch server, a farm of
@@ -618,13 +619,9 @@ func sbCaps(u *user) string {
 	return ""
 }
 
-func typing(from string) []byte {
-	return []byte("MIME-Version: 1.0\r\nContent-Type: text/x-msmsgscontrol\r\nTypingUser: " + from + "\r\n\r\n")
-}
+func typing(from string) []byte { return []byte(scenario.Typing(from)) }
 
-func text(u *user) []byte {
-	return []byte("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nX-MMS-IM-Format: FN=Segoe%20UI; EF=; CO=0; CS=0; PF=22\r\n\r\n" + u.phrase(1, 40))
-}
+func text(u *user) []byte { return []byte(scenario.Text(u.phrase(1, 40))) }
 
 // P2P session flags and application ids (switchboard.md §5).
 const (
