@@ -139,7 +139,7 @@ func ChatsBetween(c *dissect.Conversation, since, until time.Time) *dissect.Conv
 
 // WriteChatsTable writes every chat message as a table row.
 func WriteChatsTable(w io.Writer, convs []*dissect.Conversation, o ChatOptions) error {
-	t := newTable(w, "Time", "Conn", "From", "Nickname", "Kind", "Text")
+	var rows [][]string
 	for _, c := range convs {
 		for _, m := range filterChat(c, o) {
 			text := m.Text
@@ -147,10 +147,8 @@ func WriteChatsTable(w io.Writer, convs []*dissect.Conversation, o ChatOptions) 
 				text = fmt.Sprintf("%s (%d bytes)", m.FileName, m.FileSize)
 			}
 			text = strings.Join(strings.Fields(strings.ReplaceAll(text, "\r\n", " ")), " ")
-			if err := t.Append(m.Time.UTC().Format(TimeLayout), c.Conn, m.From, printable(m.Nickname), m.Kind, clipLine(printable(text))); err != nil {
-				return err
-			}
+			rows = append(rows, []string{m.Time.UTC().Format(TimeLayout), c.Conn, m.From, printable(m.Nickname), m.Kind, clipLine(printable(text))})
 		}
 	}
-	return t.Render()
+	return writeTable(w, []string{"Time", "Conn", "From", "Nickname", "Kind", "Text"}, rows)
 }

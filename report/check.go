@@ -130,11 +130,9 @@ func WriteFindingsTable(w io.Writer, fs []Finding) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	t := newTable(w, "Time", "Conn", "Dir", "Kind", "Line", "Finding")
-	for _, f := range fs {
-		if err := t.Append(f.TS, f.Conn, f.Dir, f.Kind, clipLine(printable(f.Line)), printable(f.Text)); err != nil {
-			return err
-		}
+	rows := make([][]string, len(fs))
+	for i, f := range fs {
+		rows[i] = []string{f.TS, f.Conn, f.Dir, f.Kind, clipLine(printable(f.Line)), printable(f.Text)}
 	}
-	return t.Render()
+	return writeTable(w, []string{"Time", "Conn", "Dir", "Kind", "Line", "Finding"}, rows)
 }

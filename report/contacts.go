@@ -131,19 +131,16 @@ func writeOneList(w io.Writer, l *dissect.ContactList) error {
 	if len(l.Contacts) == 0 {
 		return nil
 	}
-	t := newTable(w, "Passport", "Nickname", "Lists", "Groups", "GUID", "Network", "Properties")
-	for _, c := range l.Contacts {
+	rows := make([][]string, len(l.Contacts))
+	for i, c := range l.Contacts {
 		net := ""
 		if c.NetworkID != 0 {
 			net = strconv.Itoa(c.NetworkID)
 		}
-		row := []any{c.Passport, printable(c.Nickname), strings.Join(c.Lists, ","), strings.Join(c.Groups, ", "),
+		rows[i] = []string{c.Passport, printable(c.Nickname), strings.Join(c.Lists, ","), strings.Join(c.Groups, ", "),
 			c.GUID, net, formatProps(c.Properties)}
-		if err := t.Append(row...); err != nil {
-			return err
-		}
 	}
-	return t.Render()
+	return writeTable(w, []string{"Passport", "Nickname", "Lists", "Groups", "GUID", "Network", "Properties"}, rows)
 }
 
 func orDash(s string) string {

@@ -71,8 +71,7 @@ func WriteSessionsTable(w io.Writer, recs []ConnRecord) error {
 		_, err := fmt.Fprintln(w, "No MSNP connection in this capture.")
 		return err
 	}
-	t := newTable(w, "Conn", "Session", "Role", "Client", "Server", "User", "Protocol",
-		"Start", "Duration", "Msgs C>S", "Msgs S>C", "Bytes C>S", "Bytes S>C", "Gaps", "Ended")
+	rows := make([][]string, 0, len(recs))
 	for _, r := range recs {
 		proto := r.Protocol
 		if proto == "" {
@@ -102,13 +101,12 @@ func WriteSessionsTable(w io.Writer, recs []ConnRecord) error {
 		if r.Ended.S2C != r.Ended.C2S {
 			ended += "/" + r.Ended.S2C
 		}
-		if err := t.Append(r.Conn, r.Session, role, r.Client, r.Server, r.User, proto,
+		rows = append(rows, []string{r.Conn, r.Session, role, r.Client, r.Server, r.User, proto,
 			r.start.UTC().Format("2006-01-02 15:04:05"), formatDuration(r.end.Sub(r.start)),
-			r.Messages.C2S, r.Messages.S2C, r.Bytes.C2S, r.Bytes.S2C, gaps, ended); err != nil {
-			return err
-		}
+			strconv.Itoa(r.Messages.C2S), strconv.Itoa(r.Messages.S2C), strconv.Itoa(r.Bytes.C2S), strconv.Itoa(r.Bytes.S2C), gaps, ended})
 	}
-	return t.Render()
+	return writeTable(w, []string{"Conn", "Session", "Role", "Client", "Server", "User", "Protocol",
+		"Start", "Duration", "Msgs C>S", "Msgs S>C", "Bytes C>S", "Bytes S>C", "Gaps", "Ended"}, rows)
 }
 
 func formatDuration(d time.Duration) string {

@@ -170,13 +170,11 @@ func WriteStatsTable(w io.Writer, st *Stats) error {
 		st.GapBytes.C2S+st.GapBytes.S2C, st.SkippedBytes.C2S+st.SkippedBytes.S2C); err != nil {
 		return err
 	}
-	t := newTable(w, "Dialect", "Dir", "Cmd", "Count")
-	for _, c := range st.Commands {
-		if err := t.Append(c.Dialect, c.Dir, c.Cmd, strconv.Itoa(c.Count)); err != nil {
-			return err
-		}
+	rows := make([][]string, len(st.Commands))
+	for i, c := range st.Commands {
+		rows[i] = []string{c.Dialect, c.Dir, c.Cmd, strconv.Itoa(c.Count)}
 	}
-	if err := t.Render(); err != nil {
+	if err := writeTable(w, []string{"Dialect", "Dir", "Cmd", "Count"}, rows); err != nil {
 		return err
 	}
 	if len(st.Errors) == 0 {
@@ -185,11 +183,9 @@ func WriteStatsTable(w io.Writer, st *Stats) error {
 	if _, err := fmt.Fprintln(w); err != nil {
 		return err
 	}
-	t = newTable(w, "Error", "Meaning", "Count")
-	for _, e := range st.Errors {
-		if err := t.Append(strconv.Itoa(e.Code), e.Meaning, strconv.Itoa(e.Count)); err != nil {
-			return err
-		}
+	rows = make([][]string, len(st.Errors))
+	for i, e := range st.Errors {
+		rows[i] = []string{strconv.Itoa(e.Code), e.Meaning, strconv.Itoa(e.Count)}
 	}
-	return t.Render()
+	return writeTable(w, []string{"Error", "Meaning", "Count"}, rows)
 }

@@ -23,6 +23,7 @@ targets=(
 	"dissect FuzzMIMEFastPath"
 	"dissect FuzzContentType"
 	"report FuzzAppendJSONString"
+	"report FuzzASCIITable"
 )
 for t in "${targets[@]}"; do
 	read -r pkg name <<<"$t"

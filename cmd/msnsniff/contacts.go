@@ -26,24 +26,25 @@ traffic reveals (MSNP13+).`,
 				return err
 			}
 			o.listsOnly = !decodeAll
-			var lists []*dissect.ContactList
+			// Lists are written in connection order as connections close,
+			// so that neither memory nor the time after the last packet
+			// grows with the number of logins.
+			out := report.NewContactsStream(cmd.OutOrStdout(), format == "json")
 			sink := dissect.SinkFunc(func(ev *dissect.Event) {
-				if ev.Kind == dissect.KindSummary && ev.Summary.ContactList != nil &&
-					f.conn(ev.Conn.ID, ev.Conn.Session, ev.Summary.User) && f.inTime(ev.Conn.Start) {
-					lists = append(lists, ev.Summary.ContactList)
+				if ev.Kind != dissect.KindSummary {
+					return
 				}
+				l := ev.Summary.ContactList
+				if l != nil && !(f.conn(ev.Conn.ID, ev.Conn.Session, ev.Summary.User) && f.inTime(ev.Conn.Start)) {
+					l = nil
+				}
+				out.Add(connNumber(ev.Conn.ID), l)
 			})
 			p, err := analyseWith(cmd, o, &f, args, sink)
 			if err != nil {
 				return err
 			}
-			sortByConn(lists, func(l *dissect.ContactList) string { return l.Conn })
-			if format == "json" {
-				err = report.WriteContactsJSON(cmd.OutOrStdout(), lists)
-			} else {
-				err = report.WriteContactsTable(cmd.OutOrStdout(), lists)
-			}
-			if err != nil {
+			if err := out.Close(); err != nil {
 				return err
 			}
 			return p.result()
