@@ -130,13 +130,50 @@ func errorPayload(c *Conn, d Dir, a []string) (payloadKind, int) {
 // catalogue is the command table, keyed by name.
 var catalogue = map[string]*Command{}
 
+// byCode indexes the catalogue's three-capital-letter names (all of them)
+// by codeIndex, and nsOnlyByCode the nsOnly set: every line is looked up
+// several times, and hashing a string per lookup showed in profiles.
+var (
+	byCode       [1 << 15]*Command
+	nsOnlyByCode [1 << 15]bool
+)
+
+// codeIndex packs a name of three capital letters into 15 bits.
+func codeIndex(name string) (int, bool) {
+	if len(name) != 3 {
+		return 0, false
+	}
+	a, b, c := name[0]-'A', name[1]-'A', name[2]-'A'
+	if a >= 26 || b >= 26 || c >= 26 {
+		return 0, false
+	}
+	return int(a)<<10 | int(b)<<5 | int(c), true
+}
+
 func init() {
 	for _, cmd := range commands {
 		if _, dup := catalogue[cmd.Name]; dup {
 			panic("dissect: duplicate catalogue entry " + cmd.Name)
 		}
 		catalogue[cmd.Name] = cmd
+		if i, ok := codeIndex(cmd.Name); ok {
+			byCode[i] = cmd
+		}
 	}
+	for name := range nsOnly {
+		if i, ok := codeIndex(name); ok {
+			nsOnlyByCode[i] = true
+		}
+	}
+}
+
+// isNSOnly reports whether only a notification server connection carries
+// the command.
+func isNSOnly(name string) bool {
+	if i, ok := codeIndex(name); ok {
+		return nsOnlyByCode[i]
+	}
+	return nsOnly[name]
 }
 
 // Lookup returns the catalogue row of a command, or nil when unknown.

@@ -236,6 +236,9 @@ func tokenize(line string, m *Message) []string {
 
 // command returns the catalogue row for a command code.
 func command(code string) *Command {
+	if i, ok := codeIndex(code); ok {
+		return byCode[i]
+	}
 	if isDigits(code) {
 		return errorCommand
 	}

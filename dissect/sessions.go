@@ -52,7 +52,7 @@ func (c *Conn) observeRole(m *Message) {
 		c.signedIn = true
 	case m.Cmd == "MSG" && m.Dir == ServerToClient && len(m.Args) > 0 && m.Args[0] == "Hotmail":
 		c.nsEvidence = true
-	case nsOnly[m.Cmd]:
+	case isNSOnly(m.Cmd):
 		c.nsEvidence = true
 	}
 }
