@@ -195,24 +195,16 @@ func (c *Conn) Protocol() (string, bool) { return c.dialect.name() }
 
 // tokenize splits a command line on runs of spaces and tabs, noting any
 // separator other than a single space (servers always send exactly one).
-// The tokens are substrings of line, in one exactly sized slice.
+// The tokens are substrings of line, kept in m's own storage when they fit.
 func tokenize(line string, m *Message) []string {
 	odd := false
-	n := 0
-	for i := 0; i < len(line); i++ {
-		ch := line[i]
-		if ch == ' ' || ch == '\t' {
-			if ch == '\t' || i == 0 || i+1 == len(line) || line[i+1] == ' ' || line[i+1] == '\t' {
-				odd = true
-			}
-		} else if i == 0 || line[i-1] == ' ' || line[i-1] == '\t' {
-			n++
-		}
-	}
-	toks := make([]string, 0, n)
+	toks := m.tokens[:0]
 	start := -1
 	for i := 0; i < len(line); i++ {
 		if ch := line[i]; ch == ' ' || ch == '\t' {
+			if ch == '\t' || start < 0 || i+1 == len(line) {
+				odd = true // a tab, a leading or doubled separator, a trailing one
+			}
 			if start >= 0 {
 				toks = append(toks, line[start:i])
 				start = -1
@@ -386,7 +378,9 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.known++
 	}
 	c.stats.Bytes[dir] += m.WireLen + m.payloadRead
-	c.sink.Event(&Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset})
+	ev := &m.event
+	*ev = Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset}
+	c.sink.Event(ev)
 }
 
 // light says whether Options.ListsOnly frames m without decoding it: a

@@ -43,7 +43,17 @@ type Message struct {
 	secrets []secretSpan
 	// payloadRead counts the payload bytes framed, kept or not.
 	payloadRead int
+
+	// event and tokens are the storage of the message's Event and of the
+	// tokens of short lines, allocated with it: one allocation per message
+	// instead of three.
+	event  Event
+	tokens [maxInlineTokens]string
 }
+
+// maxInlineTokens covers the lines of almost every command (MSG U 123 is
+// three tokens with the TrID, ILN eight).
+const maxInlineTokens = 8
 
 // Note records an anomaly on the message.
 func (m *Message) Note(s string) { m.Notes = append(m.Notes, s) }
