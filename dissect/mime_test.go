@@ -8,7 +8,9 @@ import (
 	"net/textproto"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // slowMIME is parseMIME's reference: net/textproto on the whole payload.
@@ -115,4 +117,27 @@ func TestQuoteMatchesStrconv(t *testing.T) {
 			t.Errorf("quote(%q) = %s, want %s", s, got, want)
 		}
 	}
+}
+
+// FuzzQuoteClip: the shortcuts of quote and clip give what strconv.Quote
+// and clipping the rune slice give.
+func FuzzQuoteClip(f *testing.F) {
+	for _, s := range []string{"hello", `say "hi"`, "héllo wörld 😀", "\xff\xfe bad", "tab\there", "\u2028", "\ufffd", strings.Repeat("é", 130)} {
+		f.Add(s, 5)
+	}
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if got, want := quote(s), strconv.Quote(s); got != want {
+			t.Errorf("quote(%q) = %s, want %s", s, got, want)
+		}
+		if n < 0 || n > 200 {
+			return
+		}
+		want := s
+		if len(s) > n && utf8.RuneCountInString(s) > n {
+			want = string([]rune(s)[:n]) + "…"
+		}
+		if got := clip(s, n); got != want {
+			t.Errorf("clip(%q, %d) = %q, want %q", s, n, got, want)
+		}
+	})
 }

@@ -415,24 +415,49 @@ func orNone(s string) string {
 	return s
 }
 
-// quote is strconv.Quote, with a shortcut for the printable ASCII most
-// chat text is.
+// quote is strconv.Quote, with a shortcut for the text it leaves as it
+// is (valid UTF-8 of printable characters, no quote or backslash), which
+// most chat text is.
 func quote(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 || c == 0x7f || c == '"' || c == '\\' {
+				return strconv.Quote(s)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || !strconv.IsPrint(r) {
 			return strconv.Quote(s)
 		}
+		i += size
 	}
 	return `"` + s + `"`
 }
 
 // clip shortens s to n runes for a one-line meaning.
 func clip(s string, n int) string {
-	if len(s) <= n || utf8.RuneCountInString(s) <= n {
+	if len(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
+	i := 0
+	for k := 0; k < n; k++ {
+		if i == len(s) {
+			return s
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	if i == len(s) {
+		return s
+	}
+	if !utf8.ValidString(s[:i]) {
+		// As the rune conversion does: invalid bytes become U+FFFD.
+		return string([]rune(s)[:n]) + "…"
+	}
+	return s[:i] + "…"
 }
 
 // decodeCharset turns a body into text with its declared charset (WHATWG
@@ -474,7 +499,7 @@ func decodeWith(cm *charmap.Charmap, b []byte) string {
 // parseTextFormat reads "FN=Arial; EF=B; CO=ff0000; CS=0; PF=22".
 func parseTextFormat(v string) *TextFormat {
 	t := &TextFormat{}
-	for _, part := range strings.Split(v, ";") {
+	for part := range strings.SplitSeq(v, ";") {
 		k, val, _ := strings.Cut(strings.TrimSpace(part), "=")
 		switch k {
 		case "FN":
@@ -494,13 +519,16 @@ func parseTextFormat(v string) *TextFormat {
 	return t
 }
 
+const hexDigit = "0123456789abcdef"
+
 // bgrToRGB turns the BBGGRR colour (leading zeros dropped) into #RRGGBB.
 func bgrToRGB(v string) string {
 	n, err := strconv.ParseUint(v, 16, 32)
 	if err != nil || n > 0xffffff {
 		return v
 	}
-	return fmt.Sprintf("#%02x%02x%02x", n&0xff, n>>8&0xff, n>>16)
+	return string([]byte{'#', hexDigit[n>>4&0xf], hexDigit[n&0xf], hexDigit[n>>12&0xf], hexDigit[n>>8&0xf],
+		hexDigit[n>>20&0xf], hexDigit[n>>16&0xf]})
 }
 
 // chunkText reassembles chunked text (Message-ID, Chunks, Chunk): the

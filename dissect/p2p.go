@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 )
@@ -189,7 +190,18 @@ func decodeP2P(m *Message, f *MSGFields, body []byte, sender string) {
 	case len(p.FlagNames) > 0:
 		f.meaning = fmt.Sprintf("P2P %s from %s", strings.Join(p.FlagNames, ", "), sender)
 	default:
-		f.meaning = fmt.Sprintf("P2P data from %s: session %d, bytes %d-%d of %d", sender, p.SessionID,
-			p.DataOffset, p.DataOffset+uint64(p.MessageLength), p.TotalDataSize)
+		// The commonest P2P message: built without fmt.
+		b := make([]byte, 0, 64+len(sender))
+		b = append(b, "P2P data from "...)
+		b = append(b, sender...)
+		b = append(b, ": session "...)
+		b = strconv.AppendUint(b, uint64(p.SessionID), 10)
+		b = append(b, ", bytes "...)
+		b = strconv.AppendUint(b, p.DataOffset, 10)
+		b = append(b, '-')
+		b = strconv.AppendUint(b, p.DataOffset+uint64(p.MessageLength), 10)
+		b = append(b, " of "...)
+		b = strconv.AppendUint(b, p.TotalDataSize, 10)
+		f.meaning = string(b)
 	}
 }

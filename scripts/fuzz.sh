@@ -22,6 +22,7 @@ targets=(
 	"dissect FuzzLine"
 	"dissect FuzzMIMEFastPath"
 	"dissect FuzzContentType"
+	"dissect FuzzQuoteClip"
 	"report FuzzAppendJSONString"
 	"report FuzzASCIITable"
 )
