@@ -79,6 +79,10 @@ type JSONStream struct {
 	line      []byte
 	fieldsBuf bytes.Buffer
 	fieldsEnc *json.Encoder
+	// lastTime was last formatted as lastTS (in tsBuf's space).
+	lastTime time.Time
+	lastTS   string
+	tsBuf    [40]byte
 }
 
 // record is a JSON record and the time its "ts" is formatted from (on the
@@ -153,7 +157,12 @@ func (j *JSONStream) put(r record) {
 // write formats the record's time and encodes it.
 func (j *JSONStream) write(r record) {
 	if r.ts != nil {
-		*r.ts = FormatTime(r.time)
+		// Records come in time order, several to a packet: the last
+		// formatted time is often the one needed.
+		if !r.time.Equal(j.lastTime) || j.lastTS == "" {
+			j.lastTime, j.lastTS = r.time, string(appendJSONTime(j.tsBuf[:0], r.time))
+		}
+		*r.ts = j.lastTS
 	}
 	switch v := r.v.(type) {
 	case *jsonMessage:
@@ -178,6 +187,41 @@ func (j *JSONStream) write(r record) {
 
 // FormatTime renders a timestamp as the JSON records do.
 func FormatTime(t time.Time) string { return t.UTC().Format(JSONTimeLayout) }
+
+// appendJSONTime appends what FormatTime returns, without the generic
+// layout interpreter for the years it can write as four digits.
+func appendJSONTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, JSONTimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	digits := func(b []byte, v, n int) []byte {
+		for i := n - 1; i >= 0; i-- {
+			b = append(b, 0)
+		}
+		for i := len(b) - 1; i >= len(b)-n; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+		return b
+	}
+	b = digits(b, year, 4)
+	b = append(b, '-')
+	b = digits(b, int(month), 2)
+	b = append(b, '-')
+	b = digits(b, day, 2)
+	b = append(b, 'T')
+	b = digits(b, hour, 2)
+	b = append(b, ':')
+	b = digits(b, minute, 2)
+	b = append(b, ':')
+	b = digits(b, sec, 2)
+	b = append(b, '.')
+	b = digits(b, t.Nanosecond()/1000, 6)
+	return append(b, 'Z')
+}
 
 // Event implements dissect.Sink.
 func (j *JSONStream) Event(ev *dissect.Event) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/msnsniff/msnsniff/dissect"
 )
 
 // The message and event records are most of what read --format json
@@ -17,13 +19,18 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString appends s as a JSON string, escaped as encoding/json
 // does without HTML escaping.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString(b []byte, s string) []byte { return appendJSONStringEsc(b, s, false) }
+
+// appendJSONStringEsc appends s as a JSON string, escaped as encoding/json
+// does, with HTML escaping (<, >, & as \u003c, \u003e, \u0026) when html
+// is set: json.Marshal's default.
+func appendJSONStringEsc(b []byte, s string, html bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if c >= 0x20 && c != '"' && c != '\\' && !(html && (c == '<' || c == '>' || c == '&')) {
 				i++
 				continue
 			}
@@ -119,11 +126,21 @@ func appendMessage(b []byte, r *jsonMessage, buf *bytes.Buffer, enc *json.Encode
 		b = strconv.AppendInt(appendKey(b, "payload_missing"), int64(r.PayloadMissing), 10)
 	}
 	if r.Fields != nil {
-		buf.Reset()
-		if err := enc.Encode(r.Fields); err != nil {
-			return b, err
+		b = appendKey(b, "fields")
+		var ok bool
+		switch f := r.Fields.(type) {
+		case *dissect.NamedFields:
+			b, ok = appendNamedFields(b, f)
+		case *dissect.MSGFields:
+			b, ok = appendMSGFields(b, f)
 		}
-		b = append(appendKey(b, "fields"), bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		if !ok {
+			buf.Reset()
+			if err := enc.Encode(r.Fields); err != nil {
+				return b, err
+			}
+			b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+		}
 	}
 	if r.Meaning != "" {
 		b = appendStringField(b, "meaning", r.Meaning)
@@ -163,4 +180,87 @@ func appendStrings(b []byte, ss []string) []byte {
 		b = appendJSONString(b, s)
 	}
 	return append(b, ']')
+}
+
+// The decoded fields of the commonest records are written here too; any
+// value of a shape not handled below sends the whole record's fields to
+// encoding/json (ok false, b unchanged), which defines the output.
+
+// appendNamedFields writes what NamedFields.MarshalJSON writes: it encodes
+// keys and values with json.Marshal, which escapes HTML characters.
+func appendNamedFields(b []byte, f *dissect.NamedFields) ([]byte, bool) {
+	if f == nil {
+		return b, false
+	}
+	start := len(b)
+	b = append(b, '{')
+	for i, x := range f.List {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONStringEsc(b, x.Name, true)
+		b = append(b, ':')
+		switch v := x.Value.(type) {
+		case string:
+			b = appendJSONStringEsc(b, v, true)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case bool:
+			b = strconv.AppendBool(b, v)
+		case nil:
+			b = append(b, "null"...)
+		default:
+			return b[:start], false
+		}
+	}
+	return append(b, '}'), true
+}
+
+// appendMSGFields writes a text, typing or other plain MSG's fields as
+// encoding/json does (without HTML escaping); those with nested records
+// other than a text format (P2P, invitations, profiles…) are not handled.
+func appendMSGFields(b []byte, f *dissect.MSGFields) ([]byte, bool) {
+	if f == nil || f.Invitation != nil || f.P2P != nil || len(f.Emoticons) > 0 || f.Object != nil || f.Profile != nil ||
+		f.Mail != nil || len(f.Headers) > 0 {
+		return b, false
+	}
+	b = append(b, '{')
+	b = appendOmitEmpty(b, "from", f.From)
+	b = appendOmitEmpty(b, "nickname", f.Nickname)
+	b = appendOmitEmpty(b, "ack", f.Ack)
+	b = appendOmitEmpty(b, "content_type", f.ContentType)
+	b = appendOmitEmpty(b, "charset", f.Charset)
+	b = appendStringField(b, "kind", f.Kind)
+	b = appendOmitEmpty(b, "text", f.Text)
+	if t := f.Format; t != nil {
+		b = append(appendKey(b, "format"), '{')
+		b = appendOmitEmpty(b, "font", t.Font)
+		b = appendOmitEmpty(b, "effects", t.Effects)
+		b = appendOmitEmpty(b, "color", t.Color)
+		b = appendOmitEmpty(b, "charset", t.Charset)
+		b = appendOmitEmpty(b, "pitch_family", t.PitchFamily)
+		if t.RightToLeft {
+			b = append(appendKey(b, "right_to_left"), "true"...)
+		}
+		b = append(b, '}')
+	}
+	b = appendOmitEmpty(b, "typing_user", f.TypingUser)
+	b = appendOmitEmpty(b, "message_id", f.MessageID)
+	if f.Chunks != 0 {
+		b = strconv.AppendInt(appendKey(b, "chunks"), int64(f.Chunks), 10)
+	}
+	if f.Chunk != 0 {
+		b = strconv.AppendInt(appendKey(b, "chunk"), int64(f.Chunk), 10)
+	}
+	if f.Complete {
+		b = append(appendKey(b, "complete"), "true"...)
+	}
+	return append(b, '}'), true
+}
+
+func appendOmitEmpty(b []byte, name, v string) []byte {
+	if v == "" {
+		return b
+	}
+	return appendStringField(b, name, v)
 }

@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/msnsniff/msnsniff/dissect"
 )
@@ -44,6 +46,25 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 			TrID: &trid, Args: trickyStrings, PayloadLen: &n, PayloadMissing: 3,
 			Fields: &dissect.MSGFields{Kind: "text", Text: "hi\u2028 <b>"}, Meaning: "m \"q\"", Notes: []string{"n1", "\x01"}, Limit: "max-payload", Offset: 1 << 40},
 		{Type: "message", Conn: "c3", Cmd: "XYZ", Args: nil, Fields: (*dissect.MSGFields)(nil)},
+		{Type: "message", Conn: "c4", Cmd: "ACK", Fields: &dissect.NamedFields{}},
+		{Type: "message", Conn: "c4", Cmd: "NAK", Fields: (*dissect.NamedFields)(nil)},
+	}
+	// Every field of the hand-written MSG and named-field shapes, with
+	// every tricky string, and the shapes they hand to encoding/json.
+	for i, s := range trickyStrings {
+		full := &dissect.MSGFields{From: s, Nickname: s, Ack: "U", ContentType: s, Charset: s, Kind: s, Text: s,
+			Format: &dissect.TextFormat{Font: s, Effects: s, Color: s, Charset: s, PitchFamily: s, RightToLeft: i%2 == 0},
+			TypingUser: s, MessageID: s, Chunks: i, Chunk: i - 1, Complete: i%2 == 1}
+		named := &dissect.NamedFields{List: []dissect.Field{{Name: s, Value: s}, {Name: "n", Value: i}, {Name: "b", Value: i%2 == 0},
+			{Name: "nil", Value: nil}, {Name: "<&>", Value: "<a href=\"x&y\">"}}}
+		msgs = append(msgs,
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: full},
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "typing", TypingUser: s, Format: &dissect.TextFormat{}}},
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "p2p", From: s, P2P: &dissect.P2PMessage{SessionID: 7}}},
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "caps", Headers: []dissect.HeaderField{{Name: s, Value: s}}}},
+			&jsonMessage{Type: "message", Cmd: "ILN", Fields: named},
+			&jsonMessage{Type: "message", Cmd: "ILN", Fields: &dissect.NamedFields{List: []dissect.Field{{Name: "caps", Value: dissect.Handle{Passport: s}}, {Name: s, Value: s}}}},
+		)
 	}
 	for _, m := range msgs {
 		got, err := appendMessage(nil, m, &buf, enc)
@@ -74,4 +95,24 @@ func FuzzAppendJSONString(f *testing.F) {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
 		}
 	})
+}
+
+// TestAppendJSONTime: the direct formatting equals FormatTime, across
+// years, fractions (truncated, not rounded) and zones.
+func TestAppendJSONTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	zone := time.FixedZone("x", -7*3600-30*60)
+	times := []time.Time{
+		{}, time.Unix(0, 0), time.Date(2005, 6, 1, 12, 0, 0, 999999999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1999, 12, 31, 23, 30, 0, 1500, zone),
+	}
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(1<<36)-1<<35, r.Int64N(1e9)).In(zone))
+	}
+	for _, tm := range times {
+		if got, want := string(appendJSONTime(nil, tm)), FormatTime(tm); got != want {
+			t.Fatalf("%v: got %s, want %s", tm, got, want)
+		}
+	}
 }
