@@ -53,7 +53,7 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 	// every tricky string, and the shapes they hand to encoding/json.
 	for i, s := range trickyStrings {
 		full := &dissect.MSGFields{From: s, Nickname: s, Ack: "U", ContentType: s, Charset: s, Kind: s, Text: s,
-			Format: &dissect.TextFormat{Font: s, Effects: s, Color: s, Charset: s, PitchFamily: s, RightToLeft: i%2 == 0},
+			Format:     &dissect.TextFormat{Font: s, Effects: s, Color: s, Charset: s, PitchFamily: s, RightToLeft: i%2 == 0},
 			TypingUser: s, MessageID: s, Chunks: i, Chunk: i - 1, Complete: i%2 == 1}
 		named := &dissect.NamedFields{List: []dissect.Field{{Name: s, Value: s}, {Name: "n", Value: i}, {Name: "b", Value: i%2 == 0},
 			{Name: "nil", Value: nil}, {Name: "<&>", Value: "<a href=\"x&y\">"}}}
