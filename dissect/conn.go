@@ -23,6 +23,9 @@ type Conn struct {
 	abch int8
 	// user is the signed-in passport, from USR/ANS/CVR.
 	user string
+	// gtc and blp are the server's latest GTC and BLP, for a list that
+	// starts after them (an MSNP13+ ADL list).
+	gtc, blp string
 
 	sync syncState
 	list *ContactList

@@ -398,6 +398,8 @@ func decodeADL(c *Conn, m *Message) {
 	if m.Cmd == "ADL" && f.Initial && m.Dir == ClientToServer && c.list == nil {
 		c.list = newContactList(c.Info.ID, "ADL")
 		c.list.Complete = true
+		// MSNP13+ clients set their privacy before sending the list.
+		c.list.GTC, c.list.BLP = c.gtc, c.blp
 	}
 	if m.Dir == ServerToClient {
 		// Someone added or removed you: the server's word is final.

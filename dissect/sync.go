@@ -419,15 +419,21 @@ func decodeValue(c *Conn, m *Message, what string, valid ...string) *ValueFields
 
 func decodeGTC(c *Conn, m *Message) {
 	f := decodeValue(c, m, "GTC", "A", "N")
-	if f != nil && m.Dir == ServerToClient && c.list != nil {
-		c.list.GTC = f.Value
+	if f != nil && m.Dir == ServerToClient {
+		c.gtc = f.Value
+		if c.list != nil {
+			c.list.GTC = f.Value
+		}
 	}
 }
 
 func decodeBLP(c *Conn, m *Message) {
 	f := decodeValue(c, m, "BLP", "AL", "BL")
-	if f != nil && m.Dir == ServerToClient && c.list != nil {
-		c.list.BLP = f.Value
+	if f != nil && m.Dir == ServerToClient {
+		c.blp = f.Value
+		if c.list != nil {
+			c.list.BLP = f.Value
+		}
 	}
 }
 

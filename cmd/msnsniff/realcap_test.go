@@ -322,7 +322,7 @@ type peerTruth struct {
 func TestPeerCapturesMatchTheServerDatabase(t *testing.T) {
 	shared := sharedDir(t)
 	truths, _ := filepath.Glob(filepath.Join(shared, "peer", "msnp*_*.truth.json"))
-	checked := 0
+	checked, adlChecked := 0, 0
 	for _, tf := range truths {
 		var truth peerTruth
 		raw, err := os.ReadFile(tf)
@@ -335,10 +335,22 @@ func TestPeerCapturesMatchTheServerDatabase(t *testing.T) {
 		capFile := strings.TrimSuffix(tf, ".truth.json") + ".pcap"
 		a := analyse(t, capFile)
 		for _, l := range a.lists {
+			name := filepath.Base(capFile) + " " + l.Conn + " " + l.User
+			if l.Source == "ADL" {
+				// MSNP13+: the privacy setting comes as BLP before the
+				// ADL list (GTC no longer exists).
+				for _, u := range truth.Before.Users {
+					if u.Email == l.User {
+						adlChecked++
+						if l.BLP != u.BLP {
+							t.Errorf("%s: BLP %q, want %q", name, l.BLP, u.BLP)
+						}
+					}
+				}
+			}
 			if l.Source != "SYN" {
 				continue
 			}
-			name := filepath.Base(capFile) + " " + l.Conn + " " + l.User
 			if l.Protocol != truth.Protocol || !l.Complete {
 				t.Errorf("%s: protocol %s complete %v problems %q", name, l.Protocol, l.Complete, l.Problems)
 			}
@@ -401,6 +413,9 @@ func TestPeerCapturesMatchTheServerDatabase(t *testing.T) {
 	}
 	if checked < 10 {
 		t.Errorf("only %d contact lists checked against the database", checked)
+	}
+	if adlChecked < 8 {
+		t.Errorf("only %d ADL lists' privacy checked against the database", adlChecked)
 	}
 }
 
