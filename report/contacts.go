@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
@@ -15,18 +14,20 @@ import (
 	"github.com/msnsniff/msnsniff/dissect"
 )
 
-// WriteContactsJSON writes the contact lists as one JSON array.
+// WriteContactsJSON writes the contact lists, in the order given, as one
+// JSON array.
 func WriteContactsJSON(w io.Writer, lists []*dissect.ContactList) error {
-	if lists == nil {
-		lists = []*dissect.ContactList{}
+	return writeContacts(w, lists, true)
+}
+
+// writeContacts writes lists in the order given through a ContactsStream,
+// the one writer of the contacts report.
+func writeContacts(w io.Writer, lists []*dissect.ContactList, asJSON bool) error {
+	s := NewContactsStream(w, asJSON)
+	for i, l := range lists {
+		s.Add(i+1, l)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(lists); err != nil {
-		return fmt.Errorf("writing contacts as JSON: %w", err)
-	}
-	return nil
+	return s.Close()
 }
 
 // newTable returns a table in the project's one style: ASCII borders (safe
@@ -49,24 +50,10 @@ func newTable(w io.Writer, header ...string) *tablewriter.Table {
 	return t
 }
 
-// WriteContactsTable writes each contact list as a short summary followed
-// by a table of its contacts.
+// WriteContactsTable writes each contact list, in the order given, as a
+// short summary followed by a table of its contacts.
 func WriteContactsTable(w io.Writer, lists []*dissect.ContactList) error {
-	if len(lists) == 0 {
-		_, err := fmt.Fprintln(w, "No contact list was synchronised in this capture.")
-		return err
-	}
-	for i, l := range lists {
-		if i > 0 {
-			if _, err := fmt.Fprintln(w); err != nil {
-				return err
-			}
-		}
-		if err := writeOneList(w, l); err != nil {
-			return fmt.Errorf("writing contact list of %s: %w", l.Conn, err)
-		}
-	}
-	return nil
+	return writeContacts(w, lists, false)
 }
 
 func writeOneList(w io.Writer, l *dissect.ContactList) error {

@@ -69,7 +69,8 @@ func NewContactsStream(w io.Writer, asJSON bool) *ContactsStream {
 // Add reports that connection number seq (1, 2, 3, … in order of first
 // appearance) has closed, with its list, or nil when it has none to show.
 // Every number should be added once: lists after a missing number are held
-// back, in memory, until Close. The list must not change afterwards.
+// back (in memory, then in the spill file) until Close. The list must not
+// change afterwards.
 func (s *ContactsStream) Add(seq int, l *dissect.ContactList) {
 	if !s.started {
 		s.started = true

@@ -186,7 +186,7 @@ func (j *JSONStream) write(r record) {
 }
 
 // FormatTime renders a timestamp as the JSON records do.
-func FormatTime(t time.Time) string { return t.UTC().Format(JSONTimeLayout) }
+func FormatTime(t time.Time) string { return string(appendJSONTime(nil, t)) }
 
 // appendJSONTime appends what FormatTime returns, without the generic
 // layout interpreter for the years it can write as four digits.
