@@ -142,6 +142,11 @@ type Summary struct {
 }
 
 // Sink receives the events of every connection, in the order they happen.
+// A message event lives in its Message (ev == ev.Message.Event()), and
+// neither changes once Event returns, so a sink may keep both and read
+// them later, from another goroutine; the connection's ConnInfo does
+// change (its Session is set when the connection joins one), and other
+// events may be reused once Event returns.
 type Sink interface {
 	Event(ev *Event)
 }

@@ -51,6 +51,9 @@ type Message struct {
 	tokens [maxInlineTokens]string
 }
 
+// Event is the event that announced m: the same pointer a Sink received.
+func (m *Message) Event() *Event { return &m.event }
+
 // maxInlineTokens covers the lines of almost every command (MSG U 123 is
 // three tokens with the TrID, ILN eight).
 const maxInlineTokens = 8

@@ -83,6 +83,8 @@ type JSONStream struct {
 	lastTime time.Time
 	lastTS   string
 	tsBuf    [40]byte
+	// msgRec is the record of the message being encoded.
+	msgRec jsonMessage
 }
 
 // record is a JSON record and the time its "ts" is formatted from (on the
@@ -91,6 +93,12 @@ type record struct {
 	v    any
 	ts   *string
 	time time.Time
+	// msg, when set, is a message event, turned into its record by the
+	// encoder (into scratch space, not an allocation per message): the
+	// message is not changed once emitted, but its connection's session
+	// may be, so that is taken when queued.
+	msg     *dissect.Event
+	session string
 }
 
 // recordBatch is how many records go to the encoding goroutine at once.
@@ -156,6 +164,11 @@ func (j *JSONStream) put(r record) {
 
 // write formats the record's time and encodes it.
 func (j *JSONStream) write(r record) {
+	if r.msg != nil {
+		j.msgRec = jsonMessage{}
+		fillJSONMessage(&j.msgRec, r.msg, r.session)
+		r.v, r.ts = &j.msgRec, &j.msgRec.TS
+	}
 	if r.ts != nil {
 		// Records come in time order, several to a packet: the last
 		// formatted time is often the one needed.
@@ -230,25 +243,14 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		j.put(record{v: r})
 		return
 	}
+	if ev.Kind == dissect.KindMessage && ev == ev.Message.Event() {
+		// The event lives in its message, as long as the message does.
+		j.put(record{msg: ev, session: ev.Conn.Session, time: ev.Time})
+		return
+	}
 	if ev.Kind == dissect.KindMessage {
-		m := ev.Message
-		r := &jsonMessage{
-			Type: "message", Conn: ev.Conn.ID, Session: ev.Conn.Session,
-			Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
-			Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
-			Notes: m.Notes, PayloadMissing: m.PayloadMissing, Limit: m.Limit, Offset: m.Offset,
-		}
-		if r.Args == nil {
-			r.Args = []string{}
-		}
-		if m.HasTrID {
-			r.trid = m.TrID
-			r.TrID = &r.trid
-		}
-		if m.HasPayload {
-			r.payloadLen = m.PayloadLen
-			r.PayloadLen = &r.payloadLen
-		}
+		r := &jsonMessage{}
+		fillJSONMessage(r, ev, ev.Conn.Session)
 		j.put(record{v: r, ts: &r.TS, time: ev.Time})
 		return
 	}
@@ -258,6 +260,28 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		Bytes: ev.Bytes, Reason: ev.Reason, Limit: ev.Limit, Offset: ev.Offset,
 	}
 	j.put(record{v: r, ts: &r.TS, time: ev.Time})
+}
+
+// fillJSONMessage fills r, a zero record, with the message event ev.
+func fillJSONMessage(r *jsonMessage, ev *dissect.Event, session string) {
+	m := ev.Message
+	*r = jsonMessage{
+		Type: "message", Conn: ev.Conn.ID, Session: session,
+		Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
+		Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
+		Notes: m.Notes, PayloadMissing: m.PayloadMissing, Limit: m.Limit, Offset: m.Offset,
+	}
+	if r.Args == nil {
+		r.Args = []string{}
+	}
+	if m.HasTrID {
+		r.trid = m.TrID
+		r.TrID = &r.trid
+	}
+	if m.HasPayload {
+		r.payloadLen = m.PayloadLen
+		r.PayloadLen = &r.payloadLen
+	}
 }
 
 // Flush writes buffered records and returns the first write error. With
