@@ -28,6 +28,14 @@ func appendJSONStringEsc(b []byte, s string, html bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most strings are plain ASCII: skip eight bytes at a time while
+		// none of them needs a look.
+		for i+8 <= len(s) && plainWord(s[i:i+8], html) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' && !(html && (c == '<' || c == '>' || c == '&')) {
@@ -72,6 +80,34 @@ func appendJSONStringEsc(b []byte, s string, html bool) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Bytes of a word, for telling in a few operations whether any of its
+// eight bytes is one of a set (the "has zero byte" test of Hacker's
+// Delight, exact once no byte has its high bit set).
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord says whether the eight bytes of w are all ASCII that a JSON
+// string holds as they are: none that appendJSONStringEsc would escape
+// (control characters, quote, backslash, and with html <, >, &) or decode
+// as UTF-8.
+func plainWord(w string, html bool) bool {
+	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+	if x&highs != 0 {
+		return false
+	}
+	has := func(c byte) uint64 {
+		y := x ^ ones*uint64(c)
+		return (y - ones) &^ y & highs
+	}
+	if (x-ones*0x20)&^x&highs|has('"')|has('\\') != 0 {
+		return false
+	}
+	return !html || has('<')|has('>')|has('&') == 0
 }
 
 // appendKey appends ,"name": (or "name": first, when b ends with '{').

@@ -85,7 +85,41 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 	}
 }
 
-// FuzzAppendJSONString: any string encodes as encoding/json encodes it.
+// htmlJSON is what json.Marshal writes for s: HTML escaping on.
+func htmlJSON(t testing.TB, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestAppendJSONStringEveryByteEveryLane puts each byte value, and runes
+// of two to four bytes, at every offset of plain text around the
+// eight-byte words the fast path skips, in both escaping modes.
+func TestAppendJSONStringEveryByteEveryLane(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwx" // three words
+	var inserts []string
+	for c := range 256 {
+		inserts = append(inserts, string([]byte{byte(c)}))
+	}
+	inserts = append(inserts, "é", " ", "日", "😀", "æ")
+	for _, ins := range inserts {
+		for p := 0; p <= len(base); p++ {
+			s := base[:p] + ins + base[p:]
+			if got, want := string(appendJSONStringEsc(nil, s, false)), stdJSON(t, s); got != want {
+				t.Fatalf("%q: got %s, want %s", s, got, want)
+			}
+			if got, want := string(appendJSONStringEsc(nil, s, true)), htmlJSON(t, s); got != want {
+				t.Fatalf("html %q: got %s, want %s", s, got, want)
+			}
+		}
+	}
+}
+
+// FuzzAppendJSONString: any string encodes as encoding/json encodes it,
+// with and without HTML escaping.
 func FuzzAppendJSONString(f *testing.F) {
 	for _, s := range trickyStrings {
 		f.Add(s)
@@ -93,6 +127,32 @@ func FuzzAppendJSONString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if got, want := string(appendJSONString(nil, s)), stdJSON(t, s); got != want {
 			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+		if got, want := string(appendJSONStringEsc(nil, s, true)), htmlJSON(t, s); got != want {
+			t.Fatalf("html %q: got %s, want %s", s, got, want)
+		}
+	})
+}
+
+// BenchmarkAppendJSONString: chat text, the common case, against
+// encoding/json as the baseline.
+func BenchmarkAppendJSONString(b *testing.B) {
+	s := "here :D are party you song that lol :D ok are home Ben of Nia photo yes the Eli movie hi"
+	b.Run("hand", func(b *testing.B) {
+		b.SetBytes(int64(len(s)))
+		var buf []byte
+		for b.Loop() {
+			buf = appendJSONString(buf[:0], s)
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(s)))
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		for b.Loop() {
+			buf.Reset()
+			_ = enc.Encode(s)
 		}
 	})
 }
