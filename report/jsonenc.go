@@ -30,7 +30,10 @@ func appendJSONStringEsc(b []byte, s string, html bool) []byte {
 	for i := 0; i < len(s); {
 		// Most strings are plain ASCII: skip eight bytes at a time while
 		// none of them needs a look.
-		for i+8 <= len(s) && plainWord(s[i:i+8], html) {
+		for i+8 <= len(s) {
+			if x := load64(s[i:]); !plainWord(x) || html && !htmlFreeWord(x) {
+				break
+			}
 			i += 8
 		}
 		if i == len(s) {
@@ -90,24 +93,28 @@ const (
 	highs = 0x8080808080808080
 )
 
-// plainWord says whether the eight bytes of w are all ASCII that a JSON
-// string holds as they are: none that appendJSONStringEsc would escape
-// (control characters, quote, backslash, and with html <, >, &) or decode
-// as UTF-8.
-func plainWord(w string, html bool) bool {
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-	if x&highs != 0 {
-		return false
-	}
-	has := func(c byte) uint64 {
-		y := x ^ ones*uint64(c)
-		return (y - ones) &^ y & highs
-	}
-	if (x-ones*0x20)&^x&highs|has('"')|has('\\') != 0 {
-		return false
-	}
-	return !html || has('<')|has('>')|has('&') == 0
+// plainWord says whether the eight bytes of x (a little-endian load) are
+// all ASCII that a JSON string holds as they are: none that
+// appendJSONStringEsc would escape (control characters, quote, backslash)
+// or decode as UTF-8. Each term has the high bit of a byte set when that
+// byte is one of those (or a lower byte is), so their union is exact.
+func plainWord(x uint64) bool {
+	q, bs := x^ones*'"', x^ones*'\\'
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs)&highs == 0
+}
+
+// htmlFreeWord says whether none of the eight bytes of x, known to be
+// plain ASCII, is one that HTML escaping rewrites.
+func htmlFreeWord(x uint64) bool {
+	lt, gt, amp := x^ones*'<', x^ones*'>', x^ones*'&'
+	return ((lt-ones)&^lt|(gt-ones)&^gt|(amp-ones)&^amp)&highs == 0
+}
+
+// load64 reads eight bytes of s little-endian (one load on amd64).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // appendKey appends ,"name": (or "name": first, when b ends with '{').
