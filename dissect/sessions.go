@@ -2,7 +2,6 @@ package dissect
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -83,30 +82,72 @@ type offer struct {
 // captures while keeping stale offers from matching reused addresses.
 const offerWindow = 10 * time.Minute
 
-// maxOffers bounds the remembered offers (each NS may send many RNGs).
-const maxOffers = 4096
+// Tracker state is kept in trackerBuckets buckets, chosen by the client's
+// address; each holds at most maxOffers offers of each kind. Every link
+// the Tracker makes is between connections of one client address, so a
+// bucket's state depends only on its own connections, in their order:
+// that is what lets a run split connections by Partition over several
+// Trackers (one per dissecting goroutine) and still produce what one
+// Tracker would.
+const (
+	trackerBuckets = 64
+	maxOffers      = 256
+)
 
 // Tracker correlates connections into sessions across a whole capture:
-// DS → NS by the XFR NS address, NS → SB by the XFR SB / RNG cookie. One
-// Tracker is shared by every Conn of a run (Options.Tracker).
+// DS → NS by the client address and the XFR NS address, NS → SB by the
+// client address and the XFR SB / RNG cookie. Share one Tracker across
+// the Conns of a run, or one per partition (Partition).
 type Tracker struct {
+	buckets [trackerBuckets]trackerBucket
+}
+
+type trackerBucket struct {
 	nsOffers []*offer
 	sbOffers map[string]*offer
-	next     int
 }
 
 // NewTracker returns an empty Tracker.
-func NewTracker() *Tracker { return &Tracker{sbOffers: map[string]*offer{}} }
+func NewTracker() *Tracker { return &Tracker{} }
 
-func (t *Tracker) newSession(c *Conn) *Session {
-	t.next++
-	// Sessions are not kept here: each lives as long as a connection or an
-	// offer refers to it, so memory does not grow with the capture.
-	return &Session{ID: "s" + strconv.Itoa(t.next), Start: c.Info.Start, End: c.Info.Start}
+// Partition says which of n partitions the connection of a client at
+// client ("ip:port", as ConnInfo.Client) belongs to: connections the
+// Tracker may link always fall into the same one, so each partition can be
+// dissected on its own, with its own Tracker, in the order of its events.
+func Partition(client string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	return bucketOf(clientAddrOf(client)) % n
 }
 
-func clientAddr(c *Conn) netip.Addr {
-	ap, err := netip.ParseAddrPort(c.Info.Client)
+// bucketOf hashes an address (FNV-1a) to its Tracker bucket.
+func bucketOf(a netip.Addr) int {
+	h := uint32(2166136261)
+	for _, b := range a.As16() {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	return int(h % trackerBuckets)
+}
+
+func (t *Tracker) bucket(c *Conn) *trackerBucket { return &t.buckets[bucketOf(clientAddr(c))] }
+
+// newSession starts a session named after the connection that starts it
+// ("c12" starts "s12"), a name no other run order could change.
+func (t *Tracker) newSession(c *Conn) *Session {
+	id := c.Info.ID
+	if n, ok := strings.CutPrefix(id, "c"); ok {
+		id = n
+	}
+	// Sessions are not kept here: each lives as long as a connection or an
+	// offer refers to it, so memory does not grow with the capture.
+	return &Session{ID: "s" + id, Start: c.Info.Start, End: c.Info.Start}
+}
+
+func clientAddr(c *Conn) netip.Addr { return clientAddrOf(c.Info.Client) }
+
+func clientAddrOf(client string) netip.Addr {
+	ap, err := netip.ParseAddrPort(client)
 	if err != nil {
 		return netip.Addr{}
 	}
@@ -131,8 +172,9 @@ func (t *Tracker) placeNS(c *Conn) {
 		return
 	}
 	addr := clientAddr(c)
-	for i := len(t.nsOffers) - 1; i >= 0; i-- {
-		o := t.nsOffers[i]
+	b := t.bucket(c)
+	for i := len(b.nsOffers) - 1; i >= 0; i-- {
+		o := b.nsOffers[i]
 		if !o.taken && o.client == addr && sameServer(o.address, c.Info.Server) && c.Info.Start.Sub(o.at) < offerWindow && !c.Info.Start.Before(o.at) {
 			o.taken = true
 			t.join(c, o.session)
@@ -159,10 +201,11 @@ func (t *Tracker) offerNS(c *Conn, address string) {
 	if c.session == nil {
 		t.placeNS(c)
 	}
-	if len(t.nsOffers) >= maxOffers {
-		t.nsOffers = append(t.nsOffers[:0], t.nsOffers[len(t.nsOffers)/2:]...)
+	b := t.bucket(c)
+	if len(b.nsOffers) >= maxOffers {
+		b.nsOffers = append(b.nsOffers[:0], b.nsOffers[len(b.nsOffers)/2:]...)
 	}
-	t.nsOffers = append(t.nsOffers, &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now})
+	b.nsOffers = append(b.nsOffers, &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now})
 }
 
 // offerSB records an XFR SB or RNG cookie sent on a notification connection.
@@ -173,28 +216,34 @@ func (t *Tracker) offerSB(c *Conn, address, cookie string) {
 	if c.session == nil {
 		t.placeNS(c)
 	}
-	if len(t.sbOffers) >= maxOffers {
-		for k, o := range t.sbOffers {
+	b := t.bucket(c)
+	if b.sbOffers == nil {
+		b.sbOffers = map[string]*offer{}
+	}
+	if len(b.sbOffers) >= maxOffers {
+		for k, o := range b.sbOffers {
 			if o.taken || c.now.Sub(o.at) > offerWindow {
-				delete(t.sbOffers, k)
+				delete(b.sbOffers, k)
 			}
 		}
-		if len(t.sbOffers) >= maxOffers {
-			t.sbOffers = map[string]*offer{}
+		if len(b.sbOffers) >= maxOffers {
+			b.sbOffers = map[string]*offer{}
 		}
 	}
-	t.sbOffers[cookie] = &offer{session: c.session, from: c, address: address, at: c.now}
+	b.sbOffers[cookie] = &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now}
 }
 
-// claimSB links a switchboard connection, by the cookie of its USR or ANS,
-// to the session whose NS handed that cookie out. It inherits the NS's
+// claimSB links a switchboard connection, by the cookie of its USR or ANS
+// and its client address, to the session whose NS handed that cookie out. It inherits the NS's
 // user and dialect.
 func (t *Tracker) claimSB(c *Conn, cookie string) {
 	if c.session != nil {
 		return
 	}
-	o, ok := t.sbOffers[cookie]
-	if !ok {
+	// The client that was handed the cookie is the one that connects
+	// with it.
+	o, ok := t.bucket(c).sbOffers[cookie]
+	if !ok || o.client != clientAddr(c) {
 		t.join(c, t.newSession(c))
 		return
 	}

@@ -575,28 +575,28 @@ func TestRealSessions(t *testing.T) {
 		return got
 	}
 	got := rows("hc9725-my_etherdump__pcap__msn.pcap")
-	want := []string{"c1 s1 DS  true", "c2 s1 NS  true", "c3 s2 DS  true", "c4 s2 NS  true", "c5 s2 SB c4 true"}
+	want := []string{"c1 s1 DS  true", "c2 s1 NS  true", "c3 s3 DS  true", "c4 s3 NS  true", "c5 s3 SB c4 true"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("MSNP8 capture sessions\n got %q\nwant %q", got, want)
 	}
 	got = rows("ndpi__tests_pcap__msnms.pcap")
-	want = []string{"c1 s2 SB  true", "c2 s1 NS  true", "c3 s1 SB c2 true", "c4 s1 SB c2 true", "c5 s1 SB c2 true", "c6 s1 SB c2 true"}
+	want = []string{"c1 s1 SB  true", "c2 s2 NS  true", "c3 s2 SB c2 true", "c4 s2 SB c2 true", "c5 s2 SB c2 true", "c6 s2 SB c2 true"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("MSNP11-era capture sessions\n got %q\nwant %q", got, want)
 	}
-	// c1 is placed in s2 only when it closes; --session still finds all
+	// c1 is placed in s1 only when it closes; --session still finds all
 	// of its messages (the filter's first pass).
-	out, _, _ := cli(t, nil, "read", "--format", "json", "--session", "s2", filepath.Join(shared, "pcaps", "ndpi__tests_pcap__msnms.pcap"))
+	out, _, _ := cli(t, nil, "read", "--format", "json", "--session", "s1", filepath.Join(shared, "pcaps", "ndpi__tests_pcap__msnms.pcap"))
 	n := 0
 	for _, r := range decodeNDJSON(t, out) {
 		if r["type"] == "message" {
 			n++
 			if r["conn"] != "c1" {
-				t.Errorf("--session s2 let through %v", r["conn"])
+				t.Errorf("--session s1 let through %v", r["conn"])
 			}
 		}
 	}
 	if n != 13 {
-		t.Errorf("--session s2: %d messages of c1, want 13", n)
+		t.Errorf("--session s1: %d messages of c1, want 13", n)
 	}
 }
