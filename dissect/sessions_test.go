@@ -21,7 +21,16 @@ func TestTrackerLinksSwitchboardsOfTheSameClient(t *testing.T) {
 	ns.Data(ServerToClient, t0, []byte("VER 1 MSNP8\r\nXFR 3 SB 207.46.108.1:1863 CKI 12345.678\r\n"))
 	same := conn("c8", "10.0.0.1:5001")
 	same.Data(ClientToServer, t0, []byte("USR 1 alice@hotmail.com 12345.678\r\n"))
-	other := conn("c9", "10.0.0.2:5002")
+	// Another client whose address shares the Tracker bucket, the case
+	// only the address check keeps apart.
+	otherAddr := ""
+	for i := 2; otherAddr == ""; i++ {
+		a := fmt.Sprintf("10.0.%d.%d", i>>8, i&255)
+		if bucketOf(clientAddrOf(a+":1")) == bucketOf(clientAddrOf("10.0.0.1:1")) {
+			otherAddr = a
+		}
+	}
+	other := conn("c9", otherAddr+":5002")
 	other.Data(ClientToServer, t0, []byte("USR 1 alice@hotmail.com 12345.678\r\n"))
 	for _, tc := range []struct {
 		c    *Conn
