@@ -3,6 +3,7 @@ package dissect
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -104,33 +105,42 @@ func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget) *framer {
 }
 
 // Budget bounds the payload buffers (their capacity) held by all
-// connections together: a
-// capture of many connections each announcing a 1 MiB payload it never
-// completes would otherwise hold MaxPayload per direction per connection.
-// Share one Budget across the Conns of a run (Options.Budget).
+// connections together: a capture of many connections each announcing a
+// 1 MiB payload it never completes would otherwise hold MaxPayload per
+// direction per connection. Share one Budget across the Conns of a run
+// (Options.Budget); it is safe for concurrent use by the Conns of
+// several goroutines.
 type Budget struct {
 	// Limit is the most payload bytes held at once; 0 means no limit.
 	Limit int64
-	held  int64
-	// Peak is the most ever held.
-	Peak int64
+	held  atomic.Int64
+	peak  atomic.Int64
 }
 
-// overdraw says whether taking n more bytes would exceed the limit.
-func (b *Budget) overdraw(n int) bool {
-	return b != nil && b.Limit > 0 && b.held+int64(n) > b.Limit
-}
+// Peak returns the most payload bytes ever held at once.
+func (b *Budget) Peak() int64 { return b.peak.Load() }
 
-func (b *Budget) take(n int) {
-	if b != nil {
-		b.held += int64(n)
-		b.Peak = max(b.Peak, b.held)
+// tryTake takes n more bytes unless that would exceed the limit.
+func (b *Budget) tryTake(n int) bool {
+	if b == nil {
+		return true
+	}
+	for {
+		held := b.held.Load()
+		if b.Limit > 0 && held+int64(n) > b.Limit {
+			return false
+		}
+		if b.held.CompareAndSwap(held, held+int64(n)) {
+			for p := b.peak.Load(); held+int64(n) > p && !b.peak.CompareAndSwap(p, held+int64(n)); p = b.peak.Load() {
+			}
+			return true
+		}
 	}
 }
 
 func (b *Budget) release(n int) {
 	if b != nil {
-		b.held -= int64(n)
+		b.held.Add(-int64(n))
 	}
 }
 
@@ -256,7 +266,7 @@ func (f *framer) fillPayload() bool {
 		// whole new capacity to the budget: what is allocated is what
 		// counts, not what is filled.
 		newCap := min(max(2*cap(p), len(p)+k, 512), len(p)+f.need)
-		if f.budget.overdraw(newCap - cap(p)) {
+		if !f.budget.tryTake(newCap - cap(p)) {
 			// The total buffer limit: count the rest of this payload
 			// without keeping it, so framing stays exact and memory bounded.
 			f.discard = true
@@ -265,7 +275,6 @@ func (f *framer) fillPayload() bool {
 			f.pend.Limit = "max-pending-total"
 			f.pend.Payload = nil
 		} else {
-			f.budget.take(newCap - cap(p))
 			grown := make([]byte, len(p), newCap)
 			copy(grown, p)
 			f.pend.Payload = grown

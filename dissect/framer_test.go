@@ -246,8 +246,8 @@ func TestBudget(t *testing.T) {
 	z.Data(ClientToServer, t0, []byte("MSG 1 N 800\r\n"+body[:400]))
 	a.Data(ClientToServer, t0, []byte(body[400:]+"PNG\r\n"))
 	z.Data(ClientToServer, t0, []byte(body[400:]+"PNG\r\n"))
-	if b.Peak > b.Limit {
-		t.Errorf("peak %d over the %d limit", b.Peak, b.Limit)
+	if b.Peak() > b.Limit {
+		t.Errorf("peak %d over the %d limit", b.Peak(), b.Limit)
 	}
 	var kept, dropped, pngs int
 	for _, m := range col.messages() {
@@ -263,8 +263,8 @@ func TestBudget(t *testing.T) {
 	if kept != 1 || dropped != 1 || pngs != 2 {
 		t.Errorf("kept %d, dropped %d, PNGs framed %d", kept, dropped, pngs)
 	}
-	if b.held != 0 {
-		t.Errorf("%d bytes still charged after both payloads completed", b.held)
+	if b.held.Load() != 0 {
+		t.Errorf("%d bytes still charged after both payloads completed", b.held.Load())
 	}
 }
 
