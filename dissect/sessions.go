@@ -91,7 +91,7 @@ const offerWindow = 10 * time.Minute
 // Tracker would.
 const (
 	trackerBuckets = 64
-	maxOffers      = 256
+	maxOffers      = 64
 )
 
 // Tracker correlates connections into sessions across a whole capture:

@@ -29,11 +29,12 @@ type pipeline struct {
 	// chosen report can show them next to the traffic.
 	problems func(p problem)
 
-	prog      *progress
-	asm       *reassembly.Assembler
-	tracker   *dissect.Tracker
-	budget    *dissect.Budget
-	conns     map[int]*dissect.Conn
+	prog   *progress
+	asm    *reassembly.Assembler
+	budget *dissect.Budget
+	// seq dissects every connection, unless the stages (stages.go) split
+	// them over dissectors of their own.
+	seq       *dissector
 	badInputs int
 	// limits counts the dissect-level limit hits seen in events; the
 	// reassembly ones come from its Stats.
@@ -62,12 +63,13 @@ func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, er
 	if err != nil {
 		return nil, err
 	}
-	p := &pipeline{opts: o, stderr: stderr, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker(),
+	p := &pipeline{opts: o, stderr: stderr,
 		budget: &dissect.Budget{Limit: o.maxPendingTotal}, limits: map[string]*reassembly.LimitHit{}}
 	p.sink = dissect.SinkFunc(func(ev *dissect.Event) {
 		p.countLimit(ev)
 		sink.Event(ev)
 	})
+	p.seq = p.newDissector(p.sink)
 	p.asm = reassembly.New(cfg, p)
 	return p, nil
 }
@@ -127,7 +129,7 @@ func (p *pipeline) run(names []string) {
 		p.asm.Flush(last)
 	}
 	if p.opts.parallel {
-		p.runStaged(read)
+		p.runStaged(read, p.opts.dissectors)
 	} else {
 		read()
 	}
@@ -291,7 +293,7 @@ func dir(d reassembly.Dir) dissect.Dir {
 }
 
 // Open implements reassembly.Handler.
-func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) { p.open(c.ID, connInfo(c)) }
+func (p *pipeline) Open(c *reassembly.Conn, ts time.Time) { p.seq.open(c.ID, connInfo(c)) }
 
 // connInfo is what dissection needs to know of a new connection.
 func connInfo(c *reassembly.Conn) dissect.ConnInfo {
@@ -301,51 +303,67 @@ func connInfo(c *reassembly.Conn) dissect.ConnInfo {
 	}
 }
 
-func (p *pipeline) open(id int, info dissect.ConnInfo) {
-	opts := p.opts.dissectOptions()
-	opts.Tracker, opts.Budget = p.tracker, p.budget
-	p.conns[id] = dissect.NewConn(info, opts, p.sink)
-}
-
 // Data implements reassembly.Handler.
 func (p *pipeline) Data(c *reassembly.Conn, d reassembly.Dir, ts time.Time, data []byte) {
-	p.data(c.ID, d, ts, data)
-}
-
-func (p *pipeline) data(id int, d reassembly.Dir, ts time.Time, data []byte) {
-	if dc := p.conns[id]; dc != nil {
-		dc.Data(dir(d), ts, data)
-	}
+	p.seq.data(c.ID, d, ts, data)
 }
 
 // Gap implements reassembly.Handler.
 func (p *pipeline) Gap(c *reassembly.Conn, d reassembly.Dir, ts time.Time, missing int) {
-	p.gap(c.ID, d, ts, missing)
-}
-
-func (p *pipeline) gap(id int, d reassembly.Dir, ts time.Time, missing int) {
-	if dc := p.conns[id]; dc != nil {
-		dc.Gap(dir(d), ts, missing)
-	}
+	p.seq.gap(c.ID, d, ts, missing)
 }
 
 // End implements reassembly.Handler.
 func (p *pipeline) End(c *reassembly.Conn, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
-	p.end(c.ID, d, ts, why)
+	p.seq.end(c.ID, d, ts, why)
 }
 
-func (p *pipeline) end(id int, d reassembly.Dir, ts time.Time, why reassembly.EndReason) {
-	if dc := p.conns[id]; dc != nil {
+// Close implements reassembly.Handler.
+func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) { p.seq.close(c.ID) }
+
+// dissector dissects a set of connections in the order of their handler
+// calls, with a Tracker of its own: all of them, or one partition
+// (dissect.Partition), the Tracker linking only within one.
+type dissector struct {
+	opts    dissect.Options
+	sink    dissect.Sink
+	conns   map[int]*dissect.Conn
+	tracker *dissect.Tracker
+}
+
+func (p *pipeline) newDissector(sink dissect.Sink) *dissector {
+	opts := p.opts.dissectOptions()
+	d := &dissector{sink: sink, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker()}
+	opts.Tracker, opts.Budget = d.tracker, p.budget
+	d.opts = opts
+	return d
+}
+
+func (d *dissector) open(id int, info dissect.ConnInfo) {
+	d.conns[id] = dissect.NewConn(info, d.opts, d.sink)
+}
+
+func (d *dissector) data(id int, dr reassembly.Dir, ts time.Time, data []byte) {
+	if dc := d.conns[id]; dc != nil {
+		dc.Data(dir(dr), ts, data)
+	}
+}
+
+func (d *dissector) gap(id int, dr reassembly.Dir, ts time.Time, missing int) {
+	if dc := d.conns[id]; dc != nil {
+		dc.Gap(dir(dr), ts, missing)
+	}
+}
+
+func (d *dissector) end(id int, dr reassembly.Dir, ts time.Time, why reassembly.EndReason) {
+	if dc := d.conns[id]; dc != nil {
 		if why == reassembly.EndFlush && dc.LastSeen().Before(ts) {
 			// Still open when the input ended: it ends at its last
 			// activity, not at the end of a later file.
 			ts = dc.LastSeen()
 		}
-		dc.End(dir(d), ts, why.String())
+		dc.End(dir(dr), ts, why.String())
 	}
 }
 
-// Close implements reassembly.Handler.
-func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) { p.close(c.ID) }
-
-func (p *pipeline) close(id int) { delete(p.conns, id) }
+func (d *dissector) close(id int) { delete(d.conns, id) }

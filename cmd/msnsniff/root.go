@@ -35,7 +35,9 @@ type options struct {
 	listsOnly bool
 	// parallel runs reading and reassembly on a goroutine of their own.
 	parallel bool
-	prof     profiler
+	// dissectors is how many goroutines dissect with parallel.
+	dissectors int
+	prof       profiler
 }
 
 // colorFor says whether to colour output written to w: --color always or
@@ -113,6 +115,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble capture files on one core while dissecting (and encoding JSON) on another: same output (default on when there is more than one CPU; live capture stays sequential, for latency)")
+	pf.IntVar(&o.dissectors, "dissectors", defaultDissectors(), "with --parallel, dissect on this many goroutines, each taking the connections of some client addresses: same output")
 	pf.StringVar(&o.prof.cpuFile, "cpuprofile", "", "write a CPU profile of the run to this file (for go tool pprof)")
 	pf.StringVar(&o.prof.memFile, "memprofile", "", "write an allocation profile of the run to this file (for go tool pprof)")
 	pf.BoolVar(&o.showSecrets, "show-secrets", false, "print credentials (Passport tickets, MD5 answers, SSO tokens, auth cookies) instead of redacting them")
