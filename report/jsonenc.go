@@ -263,8 +263,8 @@ func appendNamedFields(b []byte, f *dissect.NamedFields) ([]byte, bool) {
 // encoding/json does (without HTML escaping); those with nested records
 // other than a text format (P2P, invitations, profiles…) are not handled.
 func appendMSGFields(b []byte, f *dissect.MSGFields) ([]byte, bool) {
-	if f == nil || f.Invitation != nil || f.P2P != nil || len(f.Emoticons) > 0 || f.Object != nil || f.Profile != nil ||
-		f.Mail != nil || len(f.Headers) > 0 {
+	if f == nil || f.Invitation != nil || len(f.Emoticons) > 0 || f.Object != nil || f.Profile != nil ||
+		f.Mail != nil || len(f.Headers) > 0 || f.P2P != nil && f.P2P.SLP != nil && f.P2P.SLP.Object != nil {
 		return b, false
 	}
 	b = append(b, '{')
@@ -298,7 +298,50 @@ func appendMSGFields(b []byte, f *dissect.MSGFields) ([]byte, bool) {
 	if f.Complete {
 		b = append(appendKey(b, "complete"), "true"...)
 	}
+	if f.P2P != nil {
+		b = appendP2P(appendKey(b, "p2p"), f.P2P)
+	}
 	return append(b, '}'), true
+}
+
+// appendP2P appends a P2P header and its MSNSLP message, but for an
+// MSNObject, as encoding/json would.
+func appendP2P(b []byte, p *dissect.P2PMessage) []byte {
+	u := func(b []byte, name string, v uint64) []byte { return strconv.AppendUint(appendKey(b, name), v, 10) }
+	b = append(b, '{')
+	b = strconv.AppendInt(appendKey(b, "version"), int64(p.Version), 10)
+	b = u(b, "session_id", uint64(p.SessionID))
+	b = u(b, "identifier", uint64(p.Identifier))
+	b = u(b, "data_offset", p.DataOffset)
+	b = u(b, "total_data_size", p.TotalDataSize)
+	b = u(b, "message_length", uint64(p.MessageLength))
+	b = u(b, "flags", uint64(p.Flags))
+	if len(p.FlagNames) > 0 {
+		b = appendStrings(appendKey(b, "flag_names"), p.FlagNames)
+	}
+	b = u(b, "ack_session_id", uint64(p.AckSessionID))
+	b = u(b, "ack_unique_id", uint64(p.AckUniqueID))
+	b = u(b, "ack_data_size", p.AckDataSize)
+	b = u(b, "app_id", uint64(p.AppID))
+	if s := p.SLP; s != nil {
+		b = append(appendKey(b, "slp"), '{')
+		b = appendStringField(b, "start_line", s.StartLine)
+		b = appendStringField(b, "method", s.Method)
+		b = appendOmitEmpty(b, "to", s.To)
+		b = appendOmitEmpty(b, "from", s.From)
+		b = appendOmitEmpty(b, "call_id", s.CallID)
+		b = appendOmitEmpty(b, "content_type", s.ContentType)
+		b = appendOmitEmpty(b, "euf_guid", s.EUFGUID)
+		b = appendOmitEmpty(b, "application", s.Application)
+		b = appendOmitEmpty(b, "session_id", s.SessionID)
+		b = appendOmitEmpty(b, "app_id", s.AppID)
+		b = appendOmitEmpty(b, "file_name", s.FileName)
+		if s.FileSize != 0 {
+			b = u(b, "file_size", s.FileSize)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
 func appendOmitEmpty(b []byte, name, v string) []byte {

@@ -61,6 +61,13 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 			&jsonMessage{Type: "message", Cmd: "MSG", Fields: full},
 			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "typing", TypingUser: s, Format: &dissect.TextFormat{}}},
 			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "p2p", From: s, P2P: &dissect.P2PMessage{SessionID: 7}}},
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "p2p", Text: s, P2P: &dissect.P2PMessage{
+				Version: i, SessionID: 1<<32 - 1, Identifier: uint32(i), DataOffset: 1<<64 - 1, TotalDataSize: 1 << 40, MessageLength: 1202,
+				Flags: uint32(i), FlagNames: trickyStrings[:i], AckSessionID: 3, AckUniqueID: 4, AckDataSize: 5, AppID: 6,
+				SLP: &dissect.SLPMessage{StartLine: s, Method: s, To: s, From: s, CallID: s, ContentType: s, EUFGUID: s,
+					Application: s, SessionID: s, AppID: s, FileName: s, FileSize: uint64(i)}}}},
+			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "p2p", P2P: &dissect.P2PMessage{
+				SLP: &dissect.SLPMessage{Method: s, Object: &dissect.MSNObject{Creator: s}}}}},
 			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "caps", Headers: []dissect.HeaderField{{Name: s, Value: s}}}},
 			&jsonMessage{Type: "message", Cmd: "ILN", Fields: named},
 			&jsonMessage{Type: "message", Cmd: "ILN", Fields: &dissect.NamedFields{List: []dissect.Field{{Name: "caps", Value: dissect.Handle{Passport: s}}, {Name: s, Value: s}}}},
