@@ -111,7 +111,7 @@ func TestAppendJSONStringEveryByteEveryLane(t *testing.T) {
 	for c := range 256 {
 		inserts = append(inserts, string([]byte{byte(c)}))
 	}
-	inserts = append(inserts, "é", " ", "日", "😀", "æ")
+	inserts = append(inserts, "é", "\u2028", "日", "😀", "\xe6\x97")
 	for _, ins := range inserts {
 		for p := 0; p <= len(base); p++ {
 			s := base[:p] + ins + base[p:]
