@@ -27,7 +27,7 @@ func main() {
 // the live heap of a run is small (tens of MiB) and most of what is
 // allocated dies within one message, so collecting at 3× the live heap
 // instead of 2× cuts the collector's share of the CPU by a third. A soft
-// limit of 256 MiB stops the percentage from growing the heap past it
+// limit of 224 MiB stops the percentage from growing the heap past it
 // when much is live (contacts keeps every list for its report); set lower,
 // it made the collector run without pause on large captures. GOGC and
 // GOMEMLIMIT in the environment still decide when set.
@@ -36,7 +36,7 @@ func tuneGC() {
 		debug.SetGCPercent(200)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(224 << 20)
 	}
 }
 
