@@ -130,7 +130,7 @@ func bucketOf(a netip.Addr) int {
 	return int(h % trackerBuckets)
 }
 
-func (t *Tracker) bucket(c *Conn) *trackerBucket { return &t.buckets[bucketOf(clientAddr(c))] }
+func (t *Tracker) bucket(client netip.Addr) *trackerBucket { return &t.buckets[bucketOf(client)] }
 
 // newSession starts a session named after the connection that starts it
 // ("c12" starts "s12"), a name no other run order could change.
@@ -172,7 +172,7 @@ func (t *Tracker) placeNS(c *Conn) {
 		return
 	}
 	addr := clientAddr(c)
-	b := t.bucket(c)
+	b := t.bucket(addr)
 	for i := len(b.nsOffers) - 1; i >= 0; i-- {
 		o := b.nsOffers[i]
 		if !o.taken && o.client == addr && sameServer(o.address, c.Info.Server) && c.Info.Start.Sub(o.at) < offerWindow && !c.Info.Start.Before(o.at) {
@@ -201,11 +201,12 @@ func (t *Tracker) offerNS(c *Conn, address string) {
 	if c.session == nil {
 		t.placeNS(c)
 	}
-	b := t.bucket(c)
+	addr := clientAddr(c)
+	b := t.bucket(addr)
 	if len(b.nsOffers) >= maxOffers {
 		b.nsOffers = append(b.nsOffers[:0], b.nsOffers[len(b.nsOffers)/2:]...)
 	}
-	b.nsOffers = append(b.nsOffers, &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now})
+	b.nsOffers = append(b.nsOffers, &offer{session: c.session, from: c, client: addr, address: address, at: c.now})
 }
 
 // offerSB records an XFR SB or RNG cookie sent on a notification connection.
@@ -216,7 +217,8 @@ func (t *Tracker) offerSB(c *Conn, address, cookie string) {
 	if c.session == nil {
 		t.placeNS(c)
 	}
-	b := t.bucket(c)
+	addr := clientAddr(c)
+	b := t.bucket(addr)
 	if b.sbOffers == nil {
 		b.sbOffers = map[string]*offer{}
 	}
@@ -230,20 +232,21 @@ func (t *Tracker) offerSB(c *Conn, address, cookie string) {
 			b.sbOffers = map[string]*offer{}
 		}
 	}
-	b.sbOffers[cookie] = &offer{session: c.session, from: c, client: clientAddr(c), address: address, at: c.now}
+	b.sbOffers[cookie] = &offer{session: c.session, from: c, client: addr, address: address, at: c.now}
 }
 
 // claimSB links a switchboard connection, by the cookie of its USR or ANS
-// and its client address, to the session whose NS handed that cookie out. It inherits the NS's
-// user and dialect.
+// and its client address, to the session whose NS handed that cookie out.
+// It inherits the NS's user and dialect.
 func (t *Tracker) claimSB(c *Conn, cookie string) {
 	if c.session != nil {
 		return
 	}
 	// The client that was handed the cookie is the one that connects
 	// with it.
-	o, ok := t.bucket(c).sbOffers[cookie]
-	if !ok || o.client != clientAddr(c) {
+	addr := clientAddr(c)
+	o, ok := t.bucket(addr).sbOffers[cookie]
+	if !ok || o.client != addr {
 		t.join(c, t.newSession(c))
 		return
 	}

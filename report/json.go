@@ -165,7 +165,6 @@ func (j *JSONStream) put(r record) {
 // write formats the record's time and encodes it.
 func (j *JSONStream) write(r record) {
 	if r.msg != nil {
-		j.msgRec = jsonMessage{}
 		fillJSONMessage(&j.msgRec, r.msg, r.session)
 		r.v, r.ts = &j.msgRec, &j.msgRec.TS
 	}
@@ -249,7 +248,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		return
 	}
 	if ev.Kind == dissect.KindMessage {
-		r := &jsonMessage{}
+		r := new(jsonMessage)
 		fillJSONMessage(r, ev, ev.Conn.Session)
 		j.put(record{v: r, ts: &r.TS, time: ev.Time})
 		return
@@ -262,7 +261,7 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 	j.put(record{v: r, ts: &r.TS, time: ev.Time})
 }
 
-// fillJSONMessage fills r, a zero record, with the message event ev.
+// fillJSONMessage sets all of r from the message event ev.
 func fillJSONMessage(r *jsonMessage, ev *dissect.Event, session string) {
 	m := ev.Message
 	*r = jsonMessage{

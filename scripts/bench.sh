@@ -48,10 +48,12 @@ Environment:
                      (default 1)
   BENCH_TSHARK_SIZES sizes (from BENCH_SIZES) to run tshark on, or "all".
                      Default: the smallest size of at least 100M, or else the
-                     smallest size. tshark manages 5 to 30 MB/s depending on
-                     the mix, so a 1G capture takes a minute or more. tshark
-                     runs only if it is on PATH:
+                     smallest size. tshark runs twice, only if it is on PATH:
                        tshark -n -r FILE -d tcp.port==1863,msnms -Y msnms
+                       (the same) -T json
+                     On the generated workload the first manages about
+                     30 MB/s and the second about 4 MB/s, so a 1G capture
+                     takes five minutes or more.
 
 The table gives, per capture and tool: wall seconds, MB/s (MB = 10^6 bytes
 of the capture file), thousands of packets per second, the throughput ratio to the
