@@ -140,9 +140,11 @@ func ParseMSNObject(s string) (*MSNObject, error) {
 	if s == "" || s == "0" {
 		return nil, nil
 	}
-	var x msnObjectXML
-	if err := xml.Unmarshal([]byte(s), &x); err != nil {
-		return nil, fmt.Errorf("MSNObject: %w", err)
+	x, ok := scanMSNObject(s)
+	if !ok {
+		if err := xml.Unmarshal([]byte(s), &x); err != nil {
+			return nil, fmt.Errorf("MSNObject: %w", err)
+		}
 	}
 	if x.Creator == "" && x.Size == "" && x.SHA1D == "" {
 		return nil, nil // <msnobj/>: no object
@@ -153,6 +155,87 @@ func ParseMSNObject(s string) (*MSNObject, error) {
 	o.TypeName = msnObjectTypes[o.Type]
 	o.Friendly = decodeUTF16Base64(x.Friendly)
 	return o, nil
+}
+
+// scanMSNObject reads the shape nearly every MSNObject has, a
+// self-closing <msnobj Name="value" .../> of plain ASCII values, without
+// the XML decoder (which takes a fifth of presence decoding). Anything
+// else (entities, other quoting, spaces around '=', non-ASCII, repeated
+// attributes, content) it declines, and xml.Unmarshal decides; where it
+// accepts, the result is what xml.Unmarshal gives (FuzzScanMSNObject).
+func scanMSNObject(s string) (x msnObjectXML, ok bool) {
+	const open = "<msnobj"
+	if !strings.HasPrefix(s, open) {
+		return x, false
+	}
+	var seen uint8
+	i := len(open)
+	for {
+		j := i
+		for j < len(s) && isXMLSpace(s[j]) {
+			j++
+		}
+		if j == len(s) {
+			return x, false
+		}
+		if s[j] == '/' {
+			return x, j+1 < len(s) && s[j+1] == '>'
+		}
+		if j == i {
+			return x, false // attributes are separated by white space
+		}
+		n := j
+		for n < len(s) && isASCIIAlnum(s[n]) {
+			n++
+		}
+		if n == j || s[j] <= '9' || n+1 >= len(s) || s[n] != '=' || s[n+1] != '"' {
+			return x, false
+		}
+		name := s[j:n]
+		v := n + 2
+		e := v
+		for e < len(s) && s[e] != '"' {
+			if c := s[e]; c < 0x20 || c > 0x7e || c == '&' || c == '<' {
+				return x, false
+			}
+			e++
+		}
+		if e == len(s) {
+			return x, false
+		}
+		var field *string
+		var bit uint8
+		switch name {
+		case "Creator":
+			field, bit = &x.Creator, 1
+		case "Size":
+			field, bit = &x.Size, 2
+		case "Type":
+			field, bit = &x.Type, 4
+		case "Location":
+			field, bit = &x.Location, 8
+		case "Friendly":
+			field, bit = &x.Friendly, 16
+		case "SHA1D":
+			field, bit = &x.SHA1D, 32
+		case "SHA1C":
+			field, bit = &x.SHA1C, 64
+		}
+		if field != nil {
+			if seen&bit != 0 {
+				return x, false
+			}
+			seen |= bit
+			*field = s[v:e]
+		}
+		i = e + 1
+	}
+}
+
+func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func isASCIIAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
 // decodeUTF16Base64 reads the MSNObject Friendly attribute: base64 of
