@@ -2,6 +2,8 @@ package dissect
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -218,5 +220,110 @@ func FuzzLine(f *testing.F) {
 				}
 			}
 		}
+	})
+}
+
+// FuzzScanMSNObject checks the MSNObject fast path against the XML
+// decoder: whatever it accepts, xml.Unmarshal must accept and read the
+// same way.
+func FuzzScanMSNObject(f *testing.F) {
+	for _, s := range []string{
+		`<msnobj Creator="alice@hotmail.com" Size="25235" Type="3" Location="TFR2C.tmp" Friendly="QQBsAGkAYwBlAAAA" SHA1D="trC8SlFx2sWQxZMIBAWSEnXc8oQ=" SHA1C="U32o6bosZzluJq82eAtMpx5dIEI="/>`,
+		`<msnobj/>`, `<msnobj />`, `<msnobj Creator="a" Creator="b"/>`, `<msnobj Creator = "a"/>`,
+		`<msnobj Creator='a'/>`, `<msnobj Creator="a&amp;b"/>`, `<msnobj Creator="a"></msnobj>`,
+		`<msnobj Creator="a"/>trailing<`, `<msnobj	Size="1"
+Type="2"/>`, `<msnobjX Creator="a"/>`, `<msnobj Creator="a"Size="1"/>`, `<msnobj 1x="a"/>`,
+		`<msnobj Creator="é"/>`, `<msnobj Creator="a"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := scanMSNObject(s)
+		if !ok {
+			return
+		}
+		var want msnObjectXML
+		if err := xml.Unmarshal([]byte(s), &want); err != nil {
+			t.Fatalf("%q: fast path accepted what xml.Unmarshal rejects: %v", s, err)
+		}
+		if got != want {
+			t.Fatalf("%q: fast path %+v, xml.Unmarshal %+v", s, got, want)
+		}
+	})
+}
+
+// FuzzTransientPayloads checks that reading payloads in place
+// (Options.TransientPayloads) changes nothing but Message.Payload: the same
+// bytes, chunked the same way, with the same capture gap, give the same
+// events as copying them. The caller's bytes are scribbled over after each
+// call, so anything kept pointing into them shows; and every byte taken
+// from the payload budget is returned by the end.
+func FuzzTransientPayloads(f *testing.F) {
+	seeds := []string{
+		"VER 1 MSNP8 CVR0\r\nMSG 2 A 5\r\nhelloMSG 3 U 2\r\nhiOUT\r\n",
+		msg("3", "A", "MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nLST N=x 11\r\nOUT\r\n") + "OUT\r\n",
+		"MSG 1 N 3\r\nHello worldMSG 2 N 2\r\nhiPNG\r\n",
+		"241 11 10\r\n<ml></ml>XADL 0 OK\r\n",
+		"201 5 7\r\nQNG\r\n",
+		"MSG 1 N 4000000000\r\nxyz",
+		"UBX bob@x.com 0\r\nUBX 1:bob@x.com 3\r\nabc",
+		"MSG 1 D 70000\r\n" + strings.Repeat("p", 300),
+	}
+	for i, s := range seeds {
+		f.Add([]byte(s), uint8(i*7), i%2 == 0, uint16(i*13))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, server bool, gapAt uint16) {
+		d := ClientToServer
+		if server {
+			d = ServerToClient
+		}
+		step := int(chunk%64) + 1
+		gap := int(gapAt) % (len(data) + 1)
+		play := func(transient bool, budget *Budget) []string {
+			col := &collector{}
+			opts := Options{Limits: Limits{MaxLine: 256, MaxPayload: 100 << 10}, Budget: budget, TransientPayloads: transient}
+			c := NewConn(ConnInfo{ID: "f"}, opts, col)
+			for i := 0; i < len(data); i += step {
+				if gapAt&1 == 1 && i <= gap && gap < i+step {
+					c.Gap(d, t0, int(chunk)+1)
+				}
+				piece := append([]byte(nil), data[i:min(i+step, len(data))]...)
+				c.Data(d, t0, piece)
+				for k := range piece {
+					piece[k] = 0xAA
+				}
+			}
+			c.End(ClientToServer, t0, "FIN")
+			c.End(ServerToClient, t0, "FIN")
+			if held := budget.held.Load(); held != 0 {
+				t.Fatalf("transient=%v: %d payload bytes still held after the end", transient, held)
+			}
+			var out []string
+			for _, ev := range col.events {
+				if m := ev.Message; m != nil {
+					if transient && m.Payload != nil {
+						t.Fatalf("transient payload reached the sink: %q", m.Line)
+					}
+					fields, _ := json.Marshal(m.Fields)
+					out = append(out, fmt.Sprintf("%s|%q|%d %v %d %d|%s|%q|%q|%d %d %s", m.Cmd, m.Args, m.TrID, m.HasPayload,
+						m.PayloadLen, m.PayloadMissing, fields, m.Meaning, m.Notes, m.Offset, m.WireLen, m.Limit))
+				} else {
+					out = append(out, fmt.Sprintf("%s %d %d %q %s", ev.Kind, ev.Offset, ev.Bytes, ev.Reason, ev.Limit))
+				}
+			}
+			return out
+		}
+		copied := play(false, &Budget{})
+		inPlace := play(true, &Budget{})
+		if len(copied) != len(inPlace) {
+			t.Fatalf("%d events copying payloads, %d reading them in place", len(copied), len(inPlace))
+		}
+		for i := range copied {
+			if copied[i] != inPlace[i] {
+				t.Fatalf("event %d:\ncopied:   %s\nin place: %s", i, copied[i], inPlace[i])
+			}
+		}
+		// A tight budget changes which payloads are kept, not the framing.
+		play(true, &Budget{Limit: 100})
 	})
 }
