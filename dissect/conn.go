@@ -52,6 +52,7 @@ type Conn struct {
 	// showSecrets keeps credentials in the output instead of redacting.
 	showSecrets bool
 	listsOnly   bool
+	transient   bool
 
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
@@ -90,14 +91,19 @@ type Options struct {
 	// profile), and requests are not paired with replies. Messages then
 	// have no Fields or Meaning and summaries no Unanswered findings.
 	ListsOnly bool
+	// TransientPayloads says the sink needs no payload bytes, only what
+	// was decoded from them: Message.Payload is then nil when the message
+	// reaches the sink (PayloadLen still says how long it was). Payloads
+	// are then read where they arrived instead of each being copied.
+	TransientPayloads bool
 }
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
 	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats,
-		listsOnly: opts.ListsOnly}
+		listsOnly: opts.ListsOnly, transient: opts.TransientPayloads}
 	for d := range c.framer {
-		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget)
+		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget, opts.TransientPayloads)
 		if info.MidStream {
 			// The first bytes may be the middle of a line or payload.
 			c.framer[d].startResync("capture started in the middle of the connection")
@@ -381,6 +387,9 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.known++
 	}
 	c.stats.Bytes[dir] += m.WireLen + m.payloadRead
+	if c.transient {
+		m.Payload = nil // it may point into the framer's buffer
+	}
 	ev := &m.event
 	*ev = Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset}
 	c.sink.Event(ev)

@@ -73,6 +73,10 @@ type framer struct {
 	buf []byte // buffered bytes; buf[r:] is unread
 	r   int
 	off int64 // stream offset of buf[r]
+	// own is the framer's storage. Between feeds buf is own; during a feed
+	// that found nothing buffered, buf is the caller's bytes, framed where
+	// they are, and only what is left over is copied to own.
+	own []byte
 
 	marks []tsMark // arrival time of the chunks still (partly) in buf
 
@@ -84,6 +88,14 @@ type framer struct {
 	// discard is set when the pending payload is counted but not kept.
 	discard bool
 	budget  *Budget
+	// held is what the pending payload has taken from the budget.
+	held int
+	// transient: payloads are needed only while their message is decoded
+	// (Options.TransientPayloads), so one that is all in buf is read where
+	// it is; waiting says the pending payload's bytes are left in buf
+	// until the last arrives, instead of being copied as they come.
+	transient bool
+	waiting   bool
 
 	// probes counts the full checks left for candidates on the current
 	// line while resynchronising.
@@ -100,9 +112,14 @@ type framer struct {
 	ended bool
 }
 
-func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget) *framer {
-	return &framer{dir: dir, lim: lim.withDefaults(), host: host, budget: budget}
+func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget, transient bool) *framer {
+	return &framer{dir: dir, lim: lim.withDefaults(), host: host, budget: budget, transient: transient}
 }
+
+// maxWaitPayload is the largest payload left in the buffer until complete
+// (transient payloads only): every switchboard message and nearly every
+// notification server payload; larger ones are copied as they arrive.
+const maxWaitPayload = 64 << 10
 
 // Budget bounds the payload buffers (their capacity) held by all
 // connections together: a capture of many connections each announcing a
@@ -149,15 +166,32 @@ func (f *framer) feed(data []byte, ts time.Time) {
 	if len(data) == 0 || f.ended {
 		return
 	}
+	f.marks = append(f.marks, tsMark{off: f.off + int64(len(f.buf)-f.r), ts: ts})
 	if f.r == len(f.buf) {
-		f.buf, f.r = f.buf[:0], 0
-	} else if f.r > 4096 && f.r > len(f.buf)/2 {
+		// Nothing buffered (the usual case): frame data in place rather
+		// than copying every byte into the buffer first.
+		f.buf, f.r = data, 0
+		f.run()
+		f.keep()
+		return
+	}
+	if f.r > 4096 && f.r > len(f.buf)/2 {
 		n := copy(f.buf, f.buf[f.r:])
 		f.buf, f.r = f.buf[:n], 0
 	}
-	f.marks = append(f.marks, tsMark{off: f.off + int64(len(f.buf)-f.r), ts: ts})
 	f.buf = append(f.buf, data...)
 	f.run()
+}
+
+// keep copies the unread rest of the caller's bytes to the framer's own
+// storage at the end of an in-place feed: the caller may reuse them.
+func (f *framer) keep() {
+	u := f.buf[f.r:]
+	if len(u) == 0 && cap(f.own) > maxWaitPayload {
+		f.own = nil // a one-off large wait: do not hold its buffer
+	}
+	f.own = append(f.own[:0], u...)
+	f.buf, f.r = f.own, 0
 }
 
 // tsAt returns the arrival time of the byte at stream offset off.
@@ -260,6 +294,42 @@ func (f *framer) fillPayload() bool {
 		f.pend.Note("error line with a payload before MSNP13")
 		f.pendKind = fixedPayload
 	}
+	if f.transient && !f.discard && len(f.pend.Payload) == 0 {
+		if len(u) >= f.need {
+			// All here: the decoder reads it in place.
+			f.pend.Payload = u[:f.need:f.need]
+			f.pend.payloadRead += f.need
+			f.consume(f.need)
+			f.need = 0
+			f.finishPending()
+			return true
+		}
+		// Leave the bytes in the buffer until the last arrives, holding
+		// the whole payload against the budget meanwhile.
+		if !f.ended && (f.waiting || f.need <= maxWaitPayload && f.budget.tryTake(f.need)) {
+			if !f.waiting {
+				f.waiting, f.held = true, f.need
+			}
+			return false
+		}
+		f.stopWaiting()
+	}
+	return f.copyPayload()
+}
+
+// stopWaiting returns what a waiting payload held to the budget; its bytes
+// are then copied as they come.
+func (f *framer) stopWaiting() {
+	if f.waiting {
+		f.budget.release(f.held)
+		f.held, f.waiting = 0, false
+	}
+}
+
+// copyPayload moves the unread bytes of the pending payload into a buffer
+// of its own; it reports whether the message was finished.
+func (f *framer) copyPayload() bool {
+	u := f.unread()
 	k := min(f.need, len(u))
 	if p := f.pend.Payload; !f.discard && len(p)+k > cap(p) {
 		// Grow by doubling, never past the declared length, and charge the
@@ -270,7 +340,8 @@ func (f *framer) fillPayload() bool {
 			// The total buffer limit: count the rest of this payload
 			// without keeping it, so framing stays exact and memory bounded.
 			f.discard = true
-			f.budget.release(cap(p))
+			f.budget.release(f.held)
+			f.held = 0
 			f.pend.Note(fmt.Sprintf("payload of %d bytes not kept: the total buffer limit (--max-pending-total) was reached", f.pend.PayloadLen))
 			f.pend.Limit = "max-pending-total"
 			f.pend.Payload = nil
@@ -278,6 +349,7 @@ func (f *framer) fillPayload() bool {
 			grown := make([]byte, len(p), newCap)
 			copy(grown, p)
 			f.pend.Payload = grown
+			f.held = newCap
 		}
 	}
 	if !f.discard {
@@ -296,10 +368,8 @@ func (f *framer) fillPayload() bool {
 func (f *framer) finishPending() {
 	m := f.pend
 	f.pend = nil
-	if !f.discard {
-		f.budget.release(cap(m.Payload))
-	}
-	f.discard = false
+	f.budget.release(f.held)
+	f.held, f.waiting, f.discard = 0, false, false
 	f.host.finish(f.dir, m, f.pendTS)
 }
 
@@ -476,6 +546,11 @@ func (f *framer) gap(n int, ts time.Time) {
 	if f.ended || n <= 0 {
 		return
 	}
+	if f.waiting {
+		// The bytes before the gap are part of the payload.
+		f.stopWaiting()
+		f.copyPayload()
+	}
 	if f.pend != nil && f.pendKind == fixedPayload {
 		if n <= f.need {
 			// The gap lies inside the payload: the payload's end, and so
@@ -529,7 +604,7 @@ func (f *framer) end() {
 		f.skip(len(u))
 	}
 	f.reportSkip()
-	f.buf, f.r, f.marks = nil, 0, nil
+	f.buf, f.own, f.r, f.marks = nil, nil, 0, nil
 }
 
 // commandShape reports whether line starts with a three-character command

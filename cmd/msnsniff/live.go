@@ -187,6 +187,7 @@ func runLive(cmd *cobra.Command, o *options, lo *liveOptions) error {
 		// message as soon as the packet completing it has been read.
 		t := report.NewTranscript(out)
 		t.Color = o.colorFor(out)
+		o.keepPayloads = true
 		sink, flush, perPacket = t, t.Flush, t.Flush
 		onProblem = func(p problem) { t.Problem(p.Msg) }
 	case "json":

@@ -35,6 +35,7 @@ func newReadCmd(o *options) *cobra.Command {
 			case "text":
 				t := report.NewTranscript(out)
 				t.Color = o.colorFor(out)
+				o.keepPayloads = true
 				sink, flush = t, t.Flush
 				onProblem = func(p problem) { t.Problem(p.Msg) }
 			case "table":

@@ -33,6 +33,9 @@ type options struct {
 	// listsOnly is set by the contacts command, which needs no decoding
 	// of chat and presence traffic.
 	listsOnly bool
+	// keepPayloads is set by the transcripts, which show payloads' sizes
+	// and types: every other report needs only what was decoded from them.
+	keepPayloads bool
 	// parallel runs reading and reassembly on a goroutine of their own.
 	parallel bool
 	// dissectors is how many goroutines dissect with parallel.
@@ -62,6 +65,8 @@ func (o *options) dissectOptions() dissect.Options {
 		ShowSecrets: o.showSecrets,
 		Chats:       o.keepChats,
 		ListsOnly:   o.listsOnly,
+
+		TransientPayloads: !o.keepPayloads,
 	}
 }
 
