@@ -141,3 +141,17 @@ func FuzzQuoteClip(f *testing.F) {
 		}
 	})
 }
+
+// TestTokenBytes checks the token table byte by byte against RFC 7230's
+// definition: visible ASCII except the separators.
+func TestTokenBytes(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		want := c >= '!' && c <= '~' && !strings.ContainsRune(`"(),/:;<=>?@[\]{}`, rune(c))
+		if got := isTokenString(string([]byte{byte(c)})); got != want {
+			t.Errorf("byte %#x: token %v, want %v", c, got, want)
+		}
+	}
+	if isTokenString("") || !isTokenString("Content-Type") || isTokenString("Content Type") {
+		t.Error("token strings misjudged")
+	}
+}

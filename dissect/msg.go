@@ -259,13 +259,21 @@ func parseContentType(ct string) (mediaType, charset string, err error) {
 // header names textproto accepts without complaint.
 func isTokenString(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '!' || c > '~' || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return s != ""
 }
+
+// tokenByte marks the bytes of an RFC 7230 token: visible ASCII but the
+// separators. A table, as every header name of every MSG is checked.
+var tokenByte = func() (t [256]bool) {
+	for c := '!'; c <= '~'; c++ {
+		t[c] = !strings.ContainsRune("\"(),/:;<=>?@[\\]{}", c)
+	}
+	return t
+}()
 
 // msgRole is what Options.ListsOnly keeps of decodeMSG: a client's MSG, or
 // a server's from anyone but Hotmail, shows a switchboard.

@@ -299,14 +299,16 @@ func dir(d reassembly.Dir) dissect.Dir {
 	return dissect.ServerToClient
 }
 
-// PipelineOptions returns the dissect.Options of `msnsniff read` with its
-// default flags: default limits, secrets redacted, no chat logs, and a
-// fresh Tracker and Budget (so call it once per replay).
+// PipelineOptions returns the dissect.Options of `msnsniff read --format
+// json` with its default flags: default limits, secrets redacted, no chat
+// logs, payloads only decoded (not kept for the sink), and a fresh Tracker
+// and Budget (so call it once per replay).
 func PipelineOptions() dissect.Options {
 	return dissect.Options{
-		Limits:  dissect.DefaultLimits,
-		Tracker: dissect.NewTracker(),
-		Budget:  &dissect.Budget{Limit: MaxPendingTotal},
+		Limits:            dissect.DefaultLimits,
+		Tracker:           dissect.NewTracker(),
+		Budget:            &dissect.Budget{Limit: MaxPendingTotal},
+		TransientPayloads: true,
 	}
 }
 
