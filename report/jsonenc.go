@@ -26,64 +26,101 @@ func appendJSONString(b []byte, s string) []byte { return appendJSONStringEsc(b,
 // is set: json.Marshal's default.
 func appendJSONStringEsc(b []byte, s string, html bool) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		// Most strings are plain ASCII: skip eight bytes at a time while
-		// none of them needs a look.
-		for i+8 <= len(s) {
-			if x := load64(s[i:]); !plainWord(x) || html && !htmlFreeWord(x) {
-				break
-			}
-			i += 8
-		}
+	start, i := 0, 0 // s[start:i] is still to be copied as it is
+	for {
+		i += plainLen(s[i:], html)
 		if i == len(s) {
 			break
 		}
 		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && !(html && (c == '<' || c == '>' || c == '&')) {
-				i++
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case r == utf8.RuneError && size == 1:
+				b = append(b, s[start:i]...)
+				b = append(b, `\ufffd`...)
+			case r == '\u2028' || r == '\u2029':
+				b = append(b, s[start:i]...)
+				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			default:
+				i += size
 				continue
 			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
+			i += size
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\\', '"':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
 		default:
-			i += size
-			continue
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
-		i += size
+		i++
 		start = i
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
 }
+
+// plainLen returns how many leading bytes of s a JSON string holds as
+// they are: ASCII but control characters, quote and backslash (and, with
+// html, <, > and &). Most strings are all such bytes: this small loop,
+// eight bytes at a time, is where the encoder spends its time, kept apart
+// from the escaping so that it stays in registers.
+func plainLen(s string, html bool) int {
+	i := 0
+	if html {
+		for ; i+8 <= len(s); i += 8 {
+			if x := load64(s[i:]); !plainWord(x) || !htmlFreeWord(x) {
+				break
+			}
+		}
+		for ; i < len(s) && plainByte[s[i]]&plainHTML != 0; i++ {
+		}
+		return i
+	}
+	for ; i+8 <= len(s); i += 8 {
+		if !plainWord(load64(s[i:])) {
+			break
+		}
+	}
+	for ; i < len(s) && plainByte[s[i]]&plainJSON != 0; i++ {
+	}
+	return i
+}
+
+// plainByte marks, per byte, whether a JSON string holds it as it is
+// (plainJSON) and whether it does so with HTML escaping too (plainHTML).
+var plainByte = func() (t [256]uint8) {
+	const (
+		json = plainJSON
+		html = plainHTML
+	)
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		if c != '"' && c != '\\' {
+			t[c] = json | html
+		}
+	}
+	t['<'], t['>'], t['&'] = json, json, json
+	return t
+}()
+
+const (
+	plainJSON = 1 << iota
+	plainHTML
+)
 
 // Bytes of a word, for telling in a few operations whether any of its
 // eight bytes is one of a set (the "has zero byte" test of Hacker's
