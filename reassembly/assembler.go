@@ -262,7 +262,7 @@ func (a *Assembler) Add(s *Segment) {
 		a.retire(c, s.Timestamp, EndReused)
 	}
 	if i, ok := a.tombs.find(k); ok {
-		t := &a.tombs.ring[i]
+		t := a.tombs.at(i)
 		switch {
 		case s.Timestamp.Sub(t.ts) > tombstoneTTL:
 			a.tombs.remove(i)

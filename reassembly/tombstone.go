@@ -32,14 +32,18 @@ func (t *tombstone) sameSYN(src netip.AddrPort, seq uint32) bool {
 	return t.syn[d] && t.isn[d] == seq
 }
 
-// tombstones is a FIFO ring of at most max entries, indexed by tuple, so
-// memory stays bounded however many connections close; the oldest
-// tombstone makes way for the newest.
+// tombstones is a FIFO queue of at most max entries, oldest first,
+// indexed by tuple, so memory stays bounded however many connections
+// close: the oldest makes way for the newest, and tombstones past
+// tombstoneTTL are dropped as new ones come (on a long capture the cap
+// alone let them pile up to max: 12 MiB of live heap at 2 GB).
 type tombstones struct {
-	max   int
-	ring  []tombstone
-	next  int // slot to overwrite once the ring is full
-	index map[connKey]int
+	max int
+	// q[i] has sequence number first+i; removed entries stay in place,
+	// not live, until they reach the front.
+	q     []tombstone
+	first int
+	index map[connKey]int // sequence number of each tuple's tombstone
 }
 
 func (t *tombstones) init(max int) {
@@ -49,30 +53,39 @@ func (t *tombstones) init(max int) {
 
 func (t *tombstones) len() int { return len(t.index) }
 
+// find returns the sequence number of k's tombstone, for at and remove.
 func (t *tombstones) find(k connKey) (int, bool) {
 	i, ok := t.index[k]
 	return i, ok
 }
 
+func (t *tombstones) at(i int) *tombstone { return &t.q[i-t.first] }
+
+// add records c, closed at ts, dropping what has expired by then and, at
+// the cap, the oldest. Removed entries waiting to reach the front count
+// against a cap of their own, twice max.
 func (t *tombstones) add(c *conn, ts time.Time) {
+	if old, ok := t.index[c.key]; ok {
+		t.remove(old)
+	}
+	for len(t.q) > 0 && (len(t.index) >= t.max || len(t.q) >= 2*t.max || !t.q[0].live || ts.Sub(t.q[0].ts) > tombstoneTTL) {
+		if old := &t.q[0]; old.live {
+			delete(t.index, old.key)
+		}
+		t.q[0] = tombstone{}
+		t.q = t.q[1:]
+		t.first++
+	}
 	e := tombstone{key: c.key, client: c.Client, ts: ts, live: true}
 	for d := range c.dirs {
 		e.isn[d], e.syn[d] = c.dirs[d].isn, c.dirs[d].synSeen
 	}
-	if len(t.ring) < t.max {
-		t.index[c.key] = len(t.ring)
-		t.ring = append(t.ring, e)
-		return
-	}
-	if old := &t.ring[t.next]; old.live {
-		delete(t.index, old.key)
-	}
-	t.ring[t.next] = e
-	t.index[c.key] = t.next
-	t.next = (t.next + 1) % t.max
+	t.index[c.key] = t.first + len(t.q)
+	t.q = append(t.q, e)
 }
 
 func (t *tombstones) remove(i int) {
-	delete(t.index, t.ring[i].key)
-	t.ring[i] = tombstone{}
+	e := t.at(i)
+	delete(t.index, e.key)
+	*e = tombstone{}
 }
