@@ -63,7 +63,7 @@ type Conn struct {
 	parentConn *Conn
 
 	// Transaction pairing (transactions.go).
-	requests     map[uint32]*request
+	requests     *requestTable
 	orphans      []orphan
 	unanswered   []string
 	moreFindings int

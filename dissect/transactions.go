@@ -17,7 +17,95 @@ type request struct {
 	answered bool
 	// optional: a reply may come but need not (MSG U/N).
 	optional bool
+	used     bool // a slot of requestTable.recent in use
+	trID     uint32
 	offset   int64
+}
+
+// recentRequests is how many of the latest requests are found without a
+// map: TrIDs count up by one, so request n keeps slot n mod recentRequests
+// until request n+recentRequests takes it, long after its replies. (A map
+// of every request was a twentieth of read json's CPU: a lookup for every
+// line, an insertion and an allocation for every request.)
+const recentRequests = 16
+
+// requestTable holds a connection's requests: the latest in recent, and
+// those pushed out of it still waiting for their reply in older. An
+// answered or optional request pushed out is forgotten, as the table's
+// cap (maxPending) forgets them first: a reply to it after sixteen newer
+// requests counts as a reply to nothing.
+type requestTable struct {
+	recent [recentRequests]request
+	older  map[uint32]*request
+}
+
+// find returns the request with TrID id, or nil (also on a nil table).
+func (t *requestTable) find(id uint32) *request {
+	if t == nil {
+		return nil
+	}
+	if r := &t.recent[id%recentRequests]; r.used && r.trID == id {
+		return r
+	}
+	if t.older != nil {
+		return t.older[id]
+	}
+	return nil
+}
+
+// add records r, moving the request whose slot it takes to older if that
+// one still waits for a reply; at the cap, the oldest waiting there is
+// returned to be reported as never answered.
+func (t *requestTable) add(r request) (evicted *request) {
+	r.used = true
+	slot := &t.recent[r.trID%recentRequests]
+	if old := *slot; old.used && old.trID != r.trID && !old.answered && !old.optional {
+		if t.older == nil {
+			t.older = map[uint32]*request{}
+		}
+		if len(t.older) >= maxPending {
+			evicted = t.evictOldest()
+		}
+		t.older[old.trID] = &old
+	}
+	delete(t.older, r.trID) // a reused TrID (reported by the caller)
+	*slot = r
+	return evicted
+}
+
+// evictOldest makes room in older: the answered go first; if that frees
+// nothing, the oldest still waiting is removed and returned.
+func (t *requestTable) evictOldest() *request {
+	var oldest *request
+	for id, r := range t.older {
+		if r.answered {
+			delete(t.older, id)
+		} else if oldest == nil || r.offset < oldest.offset {
+			oldest = r
+		}
+	}
+	if len(t.older) < maxPending || oldest == nil {
+		return nil
+	}
+	delete(t.older, oldest.trID)
+	return oldest
+}
+
+// waiting returns the requests never answered, oldest first.
+func (t *requestTable) waiting() []*request {
+	var rs []*request
+	for i := range t.recent {
+		if r := &t.recent[i]; r.used && !r.answered && !r.optional {
+			rs = append(rs, r)
+		}
+	}
+	for _, r := range t.older {
+		if !r.answered {
+			rs = append(rs, r)
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].offset < rs[j].offset })
+	return rs
 }
 
 // maxPending bounds the requests awaiting a reply per connection so a
@@ -60,17 +148,16 @@ func (c *Conn) pairRequest(m *Message) {
 	}
 	c.sawRequest = true
 	if c.requests == nil {
-		c.requests = map[uint32]*request{}
+		c.requests = new(requestTable)
 	}
-	if old, ok := c.requests[m.TrID]; ok && !old.answered && !old.optional {
+	if old := c.requests.find(m.TrID); old != nil && !old.answered && !old.optional {
 		c.finding(fmt.Sprintf("%s %d (%s) was never answered before the TrID was reused", old.cmd, m.TrID, old.line))
 	}
-	if len(c.requests) >= maxPending {
-		c.evictOldestRequest()
+	r := request{cmd: m.Cmd, line: m.Line, offset: m.Offset, trID: m.TrID, optional: !expectsReply(m)}
+	r.answered = c.adoptOrphans(m.TrID)
+	if old := c.requests.add(r); old != nil {
+		c.finding(fmt.Sprintf("%s %d (%s) was never answered", old.cmd, old.trID, old.line))
 	}
-	r := &request{cmd: m.Cmd, line: m.Line, offset: m.Offset, optional: !expectsReply(m)}
-	c.requests[m.TrID] = r
-	c.adoptOrphans(r, m.TrID)
 }
 
 // orphan is a server reply whose request has not been seen (yet: with
@@ -85,7 +172,7 @@ func (c *Conn) pairReply(m *Message) {
 	if !m.HasTrID || m.TrID == 0 {
 		return // asynchronous: CHL 0, ADL 0, SBS 0, …
 	}
-	if r, ok := c.requests[m.TrID]; ok {
+	if r := c.requests.find(m.TrID); r != nil {
 		// Kept (not deleted) while more replies with this TrID may follow:
 		// ILN after CHG, IRO after ANS, the MSNP2-7 burst after SYN.
 		r.answered = true
@@ -102,54 +189,28 @@ func (c *Conn) pairReply(m *Message) {
 	}
 }
 
-// adoptOrphans marks a late-delivered request as answered by replies that
-// arrived before it.
-func (c *Conn) adoptOrphans(r *request, trID uint32) {
+// adoptOrphans takes the replies that arrived before a late-delivered
+// request with TrID trID, saying whether there were any (it is answered).
+func (c *Conn) adoptOrphans(trID uint32) bool {
+	answered := false
 	kept := c.orphans[:0]
 	for _, o := range c.orphans {
 		if o.trID == trID {
-			r.answered = true
+			answered = true
 			continue
 		}
 		kept = append(kept, o)
 	}
 	c.orphans = kept
-}
-
-// evictOldestRequest makes room in the request table: answered requests
-// go first (their remaining replies then count as replies to nothing only
-// if they carry a TrID never used again), else the oldest waiting one is
-// reported as unanswered.
-func (c *Conn) evictOldestRequest() {
-	var oldestID uint32
-	var oldest *request
-	for id, r := range c.requests {
-		if r.answered || r.optional {
-			delete(c.requests, id)
-			continue
-		}
-		if oldest == nil || r.offset < oldest.offset {
-			oldestID, oldest = id, r
-		}
-	}
-	if len(c.requests) >= maxPending && oldest != nil {
-		c.finding(fmt.Sprintf("%s %d (%s) was never answered", oldest.cmd, oldestID, oldest.line))
-		delete(c.requests, oldestID)
-	}
+	return answered
 }
 
 // flushRequests moves unanswered requests to the findings, oldest first.
 func (c *Conn) flushRequests() {
-	ids := make([]uint32, 0, len(c.requests))
-	for id, r := range c.requests {
-		if !r.answered && !r.optional {
-			ids = append(ids, id)
+	if c.requests != nil {
+		for _, r := range c.requests.waiting() {
+			c.finding(fmt.Sprintf("%s %d (%s) was never answered", r.cmd, r.trID, r.line))
 		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return c.requests[ids[i]].offset < c.requests[ids[j]].offset })
-	for _, id := range ids {
-		r := c.requests[id]
-		c.finding(fmt.Sprintf("%s %d (%s) was never answered", r.cmd, id, r.line))
 	}
 	c.requests = nil
 	for _, o := range c.orphans {

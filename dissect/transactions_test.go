@@ -47,6 +47,20 @@ func TestTransactions(t *testing.T) {
 			},
 		},
 		{
+			// The request table keeps the latest sixteen requests, and
+			// older ones only while they wait: TrID 2, answered, is pushed
+			// out by sixteen newer requests, so a late second reply to it
+			// is a reply to nothing; TrID 3, pushed out while waiting, is
+			// still found, and 4, never answered, is reported.
+			name: "a late reply after sixteen newer requests",
+			steps: []step{c2s(crlf("CHG 2 NLN 0", "XFR 3 SB", "XFR 4 SB")), s2c(crlf("CHG 2 NLN 0")),
+				c2s(changes(5, 20)), s2c(changes(5, 20) + crlf("XFR 3 SB 1.2.3.4:1863 CKI c", "ILN 2 NLN a@b A 0"))},
+			want: []string{
+				"XFR 4 (XFR 4 SB) was never answered",
+				"reply to no request: no client command used TrID 2 (ILN 2 NLN a@b A 0)",
+			},
+		},
+		{
 			name:  "MSG U and N need no reply, but N may get a NAK",
 			steps: []step{c2s("MSG 1 U 0\r\nMSG 2 N 0\r\nMSG 3 A 0\r\n"), s2c(crlf("NAK 2"))},
 			want:  []string{"MSG 3 (MSG 3 A 0) was never answered"},
@@ -95,6 +109,12 @@ func TestManyRequests(t *testing.T) {
 	if len(got) != 1 || got[0] != "XFR 5000 (XFR 5000 SB) was never answered" {
 		t.Errorf("findings %q", got)
 	}
+	// A hundred requests before any reply: most wait outside the latest
+	// sixteen, and are all answered later.
+	late := []step{c2s(changes(1, 100)), s2c(changes(1, 100))}
+	if got := summaryOf(t, late, false).Unanswered; len(got) != 0 {
+		t.Errorf("findings %q for requests all answered late", got)
+	}
 	var waiting []step
 	for i := 1; i <= 1500; i++ {
 		waiting = append(waiting, c2s(crlf("CHG "+itoa(i)+" NLN 0")))
@@ -118,4 +138,14 @@ func TestRedactionAtPosition(t *testing.T) {
 			t.Errorf("%q redacted to %q, want %q", line, got, want)
 		}
 	}
+}
+
+// changes is CHG lines with TrIDs from..to, as a client sends them and
+// as the server echoes them.
+func changes(from, to int) string {
+	var b strings.Builder
+	for i := from; i <= to; i++ {
+		b.WriteString("CHG " + itoa(i) + " NLN 0\r\n")
+	}
+	return b.String()
 }
