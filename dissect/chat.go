@@ -2,6 +2,7 @@ package dissect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -250,9 +251,10 @@ func decodeCAL(c *Conn, m *Message) {
 
 func decodeACK(c *Conn, m *Message) {
 	f := layout(m, m.Args)
+	// One ACK for every acknowledged chat line: no fmt for it.
 	if m.Cmd == "ACK" {
-		f.Meaning = fmt.Sprintf("message %d delivered", m.TrID)
+		f.Meaning = "message " + strconv.FormatUint(uint64(m.TrID), 10) + " delivered"
 	} else {
-		f.Meaning = fmt.Sprintf("message %d NOT delivered", m.TrID)
+		f.Meaning = "message " + strconv.FormatUint(uint64(m.TrID), 10) + " NOT delivered"
 	}
 }

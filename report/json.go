@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"sync/atomic"
@@ -31,7 +30,9 @@ type jsonEvent struct {
 }
 
 // jsonMessage is the NDJSON record of a message; trid is null when the
-// line has none, args is always an array.
+// line has none, args is always an array. It defines the record: the
+// encoder (msgEncoder.appendMessage) writes it from the message itself,
+// and a test checks that it writes what encoding/json writes for this.
 type jsonMessage struct {
 	Type           string         `json:"type"`
 	Conn           string         `json:"conn"`
@@ -50,11 +51,6 @@ type jsonMessage struct {
 	Notes          []string       `json:"notes,omitempty"`
 	Limit          string         `json:"limit,omitempty"`
 	Offset         int64          `json:"offset"`
-
-	// trid and payloadLen hold what TrID and PayloadLen point to, so a
-	// record is one allocation.
-	trid       uint32
-	payloadLen int
 }
 
 // JSONStream writes one JSON object per event per line (NDJSON), in the
@@ -74,17 +70,14 @@ type JSONStream struct {
 	done   chan struct{}
 	failed atomic.Bool
 
-	// line, fieldsBuf and fieldsEnc are the hand-written encoder's
-	// scratch space (jsonenc.go).
-	line      []byte
-	fieldsBuf bytes.Buffer
-	fieldsEnc *json.Encoder
+	// line and msgs are the hand-written encoder's scratch space and
+	// state (jsonenc.go).
+	line []byte
+	msgs msgEncoder
 	// lastTime was last formatted as lastTS (in tsBuf's space).
 	lastTime time.Time
 	lastTS   string
 	tsBuf    [40]byte
-	// msgRec is the record of the message being encoded.
-	msgRec jsonMessage
 }
 
 // record is a JSON record and the time its "ts" is formatted from (on the
@@ -93,10 +86,9 @@ type record struct {
 	v    any
 	ts   *string
 	time time.Time
-	// msg, when set, is a message event, turned into its record by the
-	// encoder (into scratch space, not an allocation per message): the
-	// message is not changed once emitted, but its connection's session
-	// may be, so that is taken when queued.
+	// msg, when set, is a message event, written by the encoder straight
+	// from the message: the message is not changed once emitted, but its
+	// connection's session may be, so that is taken when queued.
 	msg     *dissect.Event
 	session string
 }
@@ -164,28 +156,29 @@ func (j *JSONStream) put(r record) {
 
 // write formats the record's time and encodes it.
 func (j *JSONStream) write(r record) {
-	if r.msg != nil {
-		fillJSONMessage(&j.msgRec, r.msg, r.session)
-		r.v, r.ts = &j.msgRec, &j.msgRec.TS
-	}
-	if r.ts != nil {
+	if r.msg != nil || r.ts != nil {
 		// Records come in time order, several to a packet: the last
 		// formatted time is often the one needed.
 		if !r.time.Equal(j.lastTime) || j.lastTS == "" {
 			j.lastTime, j.lastTS = r.time, string(appendJSONTime(j.tsBuf[:0], r.time))
 		}
-		*r.ts = j.lastTS
-	}
-	switch v := r.v.(type) {
-	case *jsonMessage:
-		if j.fieldsEnc == nil {
-			j.fieldsEnc = json.NewEncoder(&j.fieldsBuf)
-			j.fieldsEnc.SetEscapeHTML(false)
+		if r.ts != nil {
+			*r.ts = j.lastTS
 		}
-		j.line, j.err = appendMessage(j.line[:0], v, &j.fieldsBuf, j.fieldsEnc)
+	}
+	if ev := r.msg; ev != nil {
+		h := recordHead{typ: "message", conn: ev.Conn.ID, session: r.session, ts: j.lastTS,
+			client: ev.Conn.Client, server: ev.Conn.Server, dir: ev.Dir.String()}
+		j.line, j.err = j.msgs.appendMessage(j.line[:0], &h, ev.Message)
 		if j.err == nil {
 			_, j.err = j.w.Write(append(j.line, '\n'))
 		}
+		if j.err == nil && j.flushEv {
+			j.err = j.w.Flush()
+		}
+		return
+	}
+	switch v := r.v.(type) {
 	case *jsonEvent:
 		j.line = appendEvent(j.line[:0], v)
 		_, j.err = j.w.Write(append(j.line, '\n'))
@@ -242,15 +235,15 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		j.put(record{v: r})
 		return
 	}
-	if ev.Kind == dissect.KindMessage && ev == ev.Message.Event() {
-		// The event lives in its message, as long as the message does.
-		j.put(record{msg: ev, session: ev.Conn.Session, time: ev.Time})
-		return
-	}
 	if ev.Kind == dissect.KindMessage {
-		r := new(jsonMessage)
-		fillJSONMessage(r, ev, ev.Conn.Session)
-		j.put(record{v: r, ts: &r.TS, time: ev.Time})
+		if ev != ev.Message.Event() {
+			// A copy of the event, which may not outlive the call; the
+			// event in the message lives as long as the message does.
+			c, ci := *ev, *ev.Conn
+			c.Conn = &ci
+			ev = &c
+		}
+		j.put(record{msg: ev, session: ev.Conn.Session, time: ev.Time})
 		return
 	}
 	r := &jsonEvent{
@@ -259,28 +252,6 @@ func (j *JSONStream) Event(ev *dissect.Event) {
 		Bytes: ev.Bytes, Reason: ev.Reason, Limit: ev.Limit, Offset: ev.Offset,
 	}
 	j.put(record{v: r, ts: &r.TS, time: ev.Time})
-}
-
-// fillJSONMessage sets all of r from the message event ev.
-func fillJSONMessage(r *jsonMessage, ev *dissect.Event, session string) {
-	m := ev.Message
-	*r = jsonMessage{
-		Type: "message", Conn: ev.Conn.ID, Session: session,
-		Client: ev.Conn.Client, Server: ev.Conn.Server, Dir: ev.Dir.String(),
-		Cmd: m.Cmd, Args: m.Args, Fields: m.Fields, Meaning: m.Meaning,
-		Notes: m.Notes, PayloadMissing: m.PayloadMissing, Limit: m.Limit, Offset: m.Offset,
-	}
-	if r.Args == nil {
-		r.Args = []string{}
-	}
-	if m.HasTrID {
-		r.trid = m.TrID
-		r.TrID = &r.trid
-	}
-	if m.HasPayload {
-		r.payloadLen = m.PayloadLen
-		r.PayloadLen = &r.payloadLen
-	}
 }
 
 // Flush writes buffered records and returns the first write error. With

@@ -182,56 +182,69 @@ func appendHead(b []byte, typ, conn, session, ts, client, server, dir string) []
 	return appendStringField(b, "dir", dir)
 }
 
-// appendMessage appends r as encoding/json would (without the newline).
-// Fields are encoded by enc into buf.
-func appendMessage(b []byte, r *jsonMessage, buf *bytes.Buffer, enc *json.Encoder) ([]byte, error) {
-	b = appendHead(b, r.Type, r.Conn, r.Session, r.TS, r.Client, r.Server, r.Dir)
-	b = appendStringField(b, "cmd", r.Cmd)
+// recordHead is what every message record starts with: its connection,
+// time and direction.
+type recordHead struct {
+	typ, conn, session, ts, client, server, dir string
+}
+
+// msgEncoder writes message records, with scratch space for the decoded
+// Fields that go through encoding/json.
+type msgEncoder struct {
+	fieldsBuf bytes.Buffer
+	fieldsEnc *json.Encoder
+}
+
+// appendMessage appends the record of m under h as encoding/json writes
+// jsonMessage (without the newline); args is always an array. The
+// decoded Fields of shapes not written here go through encoding/json.
+func (e *msgEncoder) appendMessage(b []byte, h *recordHead, m *dissect.Message) ([]byte, error) {
+	b = appendHead(b, h.typ, h.conn, h.session, h.ts, h.client, h.server, h.dir)
+	b = appendStringField(b, "cmd", m.Cmd)
 	b = appendKey(b, "trid")
-	if r.TrID == nil {
-		b = append(b, "null"...)
+	if m.HasTrID {
+		b = strconv.AppendUint(b, uint64(m.TrID), 10)
 	} else {
-		b = strconv.AppendUint(b, uint64(*r.TrID), 10)
-	}
-	b = appendKey(b, "args")
-	if r.Args == nil {
 		b = append(b, "null"...)
-	} else {
-		b = appendStrings(b, r.Args)
 	}
-	if r.PayloadLen != nil {
-		b = strconv.AppendInt(appendKey(b, "payload_len"), int64(*r.PayloadLen), 10)
+	b = appendStrings(appendKey(b, "args"), m.Args)
+	if m.HasPayload {
+		b = strconv.AppendInt(appendKey(b, "payload_len"), int64(m.PayloadLen), 10)
 	}
-	if r.PayloadMissing != 0 {
-		b = strconv.AppendInt(appendKey(b, "payload_missing"), int64(r.PayloadMissing), 10)
+	if m.PayloadMissing != 0 {
+		b = strconv.AppendInt(appendKey(b, "payload_missing"), int64(m.PayloadMissing), 10)
 	}
-	if r.Fields != nil {
+	if m.Fields != nil {
 		b = appendKey(b, "fields")
 		var ok bool
-		switch f := r.Fields.(type) {
+		switch f := m.Fields.(type) {
 		case *dissect.NamedFields:
 			b, ok = appendNamedFields(b, f)
 		case *dissect.MSGFields:
 			b, ok = appendMSGFields(b, f)
 		}
 		if !ok {
-			buf.Reset()
-			if err := enc.Encode(r.Fields); err != nil {
+			if e.fieldsEnc == nil {
+				e.fieldsEnc = json.NewEncoder(&e.fieldsBuf)
+				e.fieldsEnc.SetEscapeHTML(false)
+			}
+			e.fieldsBuf.Reset()
+			if err := e.fieldsEnc.Encode(m.Fields); err != nil {
 				return b, err
 			}
-			b = append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+			b = append(b, bytes.TrimSuffix(e.fieldsBuf.Bytes(), []byte("\n"))...)
 		}
 	}
-	if r.Meaning != "" {
-		b = appendStringField(b, "meaning", r.Meaning)
+	if m.Meaning != "" {
+		b = appendStringField(b, "meaning", m.Meaning)
 	}
-	if len(r.Notes) > 0 {
-		b = appendStrings(appendKey(b, "notes"), r.Notes)
+	if len(m.Notes) > 0 {
+		b = appendStrings(appendKey(b, "notes"), m.Notes)
 	}
-	if r.Limit != "" {
-		b = appendStringField(b, "limit", r.Limit)
+	if m.Limit != "" {
+		b = appendStringField(b, "limit", m.Limit)
 	}
-	b = strconv.AppendInt(appendKey(b, "offset"), r.Offset, 10)
+	b = strconv.AppendInt(appendKey(b, "offset"), m.Offset, 10)
 	return append(b, '}'), nil
 }
 

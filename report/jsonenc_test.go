@@ -37,9 +37,6 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 
 func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 	trid, n := uint32(42), 17
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
 	msgs := []*jsonMessage{
 		{Type: "message", Conn: "c1", TS: "2005-06-01T12:00:00.000000Z", Client: "a", Server: "b", Dir: "c2s", Cmd: "VER", Args: []string{}, Offset: 0},
 		{Type: "message", Conn: "c2", Session: "s1", TS: "t", Client: "a", Server: "b", Dir: "s2c", Cmd: "MSG",
@@ -73,13 +70,21 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 			&jsonMessage{Type: "message", Cmd: "ILN", Fields: &dissect.NamedFields{List: []dissect.Field{{Name: "caps", Value: dissect.Handle{Passport: s}}, {Name: s, Value: s}}}},
 		)
 	}
-	for _, m := range msgs {
-		got, err := appendMessage(nil, m, &buf, enc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := stdJSON(t, m); string(got) != want {
-			t.Errorf("message:\n got %s\nwant %s", got, want)
+	var e msgEncoder
+	for pass := 0; pass < 2; pass++ { // the second from the head cache
+		for _, r := range msgs {
+			h, m := messageOf(r)
+			got, err := e.appendMessage(nil, h, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := *r
+			if want.Args == nil {
+				want.Args = []string{} // args is always an array
+			}
+			if w := stdJSON(t, &want); string(got) != w {
+				t.Errorf("message:\n got %s\nwant %s", got, w)
+			}
 		}
 	}
 	for _, e := range []*jsonEvent{
@@ -183,4 +188,17 @@ func TestAppendJSONTime(t *testing.T) {
 			t.Fatalf("%v: got %s, want %s", tm, got, want)
 		}
 	}
+}
+
+// messageOf splits a record into the head and message it is written from.
+func messageOf(r *jsonMessage) (*recordHead, *dissect.Message) {
+	m := &dissect.Message{Cmd: r.Cmd, Args: r.Args, PayloadMissing: r.PayloadMissing, Fields: r.Fields,
+		Meaning: r.Meaning, Notes: r.Notes, Limit: r.Limit, Offset: r.Offset}
+	if r.TrID != nil {
+		m.TrID, m.HasTrID = *r.TrID, true
+	}
+	if r.PayloadLen != nil {
+		m.PayloadLen, m.HasPayload = *r.PayloadLen, true
+	}
+	return &recordHead{r.Type, r.Conn, r.Session, r.TS, r.Client, r.Server, r.Dir}, m
 }
