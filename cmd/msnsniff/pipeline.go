@@ -327,36 +327,57 @@ func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) { p.seq.close(c.ID) }
 type dissector struct {
 	opts    dissect.Options
 	sink    dissect.Sink
-	conns   map[int]*dissect.Conn
+	conns   map[int]*connEntry
 	tracker *dissect.Tracker
+	// cur is the connection of the call being replayed: the one whose
+	// events the sink receives meanwhile.
+	cur *connEntry
+}
+
+// connEntry is a connection being dissected and, for a partition's
+// dissector, the identity its events last carried (shard.Event).
+type connEntry struct {
+	c    *dissect.Conn
+	snap *dissect.ConnInfo
 }
 
 func (p *pipeline) newDissector(sink dissect.Sink) *dissector {
 	opts := p.opts.dissectOptions()
-	d := &dissector{sink: sink, conns: map[int]*dissect.Conn{}, tracker: dissect.NewTracker()}
+	d := &dissector{sink: sink, conns: map[int]*connEntry{}, tracker: dissect.NewTracker()}
 	opts.Tracker, opts.Budget = d.tracker, p.budget
 	d.opts = opts
 	return d
 }
 
 func (d *dissector) open(id int, info dissect.ConnInfo) {
-	d.conns[id] = dissect.NewConn(info, d.opts, d.sink)
+	d.cur = &connEntry{}
+	d.cur.c = dissect.NewConn(info, d.opts, d.sink)
+	d.conns[id] = d.cur
+}
+
+// conn makes id's connection the current one and returns it (nil when it
+// is not dissected here).
+func (d *dissector) conn(id int) *dissect.Conn {
+	if d.cur = d.conns[id]; d.cur != nil {
+		return d.cur.c
+	}
+	return nil
 }
 
 func (d *dissector) data(id int, dr reassembly.Dir, ts time.Time, data []byte) {
-	if dc := d.conns[id]; dc != nil {
+	if dc := d.conn(id); dc != nil {
 		dc.Data(dir(dr), ts, data)
 	}
 }
 
 func (d *dissector) gap(id int, dr reassembly.Dir, ts time.Time, missing int) {
-	if dc := d.conns[id]; dc != nil {
+	if dc := d.conn(id); dc != nil {
 		dc.Gap(dir(dr), ts, missing)
 	}
 }
 
 func (d *dissector) end(id int, dr reassembly.Dir, ts time.Time, why reassembly.EndReason) {
-	if dc := d.conns[id]; dc != nil {
+	if dc := d.conn(id); dc != nil {
 		if why == reassembly.EndFlush && dc.LastSeen().Before(ts) {
 			// Still open when the input ended: it ends at its last
 			// activity, not at the end of a later file.

@@ -101,7 +101,7 @@ func (p *pipeline) runStaged(read func(), n int) {
 	if n > 1 {
 		st.part = map[int]uint8{}
 		for k := range n {
-			sh := &shard{in: make(chan *batch, pool), k: uint8(k), snap: map[int]*dissect.ConnInfo{}}
+			sh := &shard{in: make(chan *batch, pool), k: uint8(k)}
 			sh.d = p.newDissector(sh)
 			st.shards = append(st.shards, sh)
 			go sh.run()
@@ -239,10 +239,6 @@ type shard struct {
 	d   *dissector
 	b   *batch
 	cur int // index of the op being replayed
-	// snap is the connection identity last handed out per connection:
-	// events reach the sink later, when the connection may have joined a
-	// session since.
-	snap map[int]*dissect.ConnInfo
 }
 
 func (sh *shard) run() {
@@ -255,9 +251,6 @@ func (sh *shard) run() {
 			}
 			sh.cur = i
 			replayOne(sh.d, o)
-			if o.kind == opClose {
-				delete(sh.snap, o.id)
-			}
 		}
 		sh.b = nil
 		b.done.Done()
@@ -265,14 +258,17 @@ func (sh *shard) run() {
 }
 
 // Event implements dissect.Sink for the partition: events are kept for
-// the merge, with a copy of what may change before then.
+// the merge, with a copy of the connection's identity, which may change
+// before then. A copy serves until it does: of ConnInfo, dissection only
+// ever sets Session (once, when the Tracker places the connection), so
+// that and the id are what is compared, not the whole struct.
 func (sh *shard) Event(ev *dissect.Event) {
-	id := sh.b.ops[sh.cur].id
-	info := sh.snap[id]
-	if info == nil || *info != *ev.Conn {
+	e := sh.d.cur
+	info := e.snap
+	if info == nil || info.Session != ev.Conn.Session || info.ID != ev.Conn.ID {
 		c := *ev.Conn
 		info = &c
-		sh.snap[id] = info
+		e.snap = info
 	}
 	if ev.Kind != dissect.KindMessage || ev != ev.Message.Event() {
 		c := *ev
