@@ -130,6 +130,10 @@ type Assembler struct {
 	idle       time.Duration
 
 	conns  map[connKey]*conn
+	// last is the connection of the previous segment: a data segment and
+	// the ACK answering it, or the segments of one large write, often come
+	// in a row, and each map lookup hashes a 64-byte key.
+	last *conn
 	newest *conn // most recently active; the LRU list runs via older/newer
 	oldest *conn
 	lastID int
@@ -250,7 +254,12 @@ func (a *Assembler) Add(s *Segment) {
 		a.expireIdle(s.Timestamp)
 	}
 	k := keyOf(s.Src, s.Dst)
-	if c := a.conns[k]; c != nil {
+	c := a.last
+	if c == nil || c.key != k {
+		c = a.conns[k]
+	}
+	if c != nil {
+		a.last = c
 		d := c.dirOf(s.Src)
 		if !(s.SYN && c.dirs[d].reusedBy(s.Seq)) {
 			c.lastSeen = s.Timestamp
@@ -277,7 +286,7 @@ func (a *Assembler) Add(s *Segment) {
 		a.stats.Unmatched++
 		return
 	}
-	c := a.open(k, s)
+	c = a.open(k, s)
 	a.segment(c, c.dirOf(s.Src), s)
 }
 
@@ -359,6 +368,9 @@ func (a *Assembler) retire(c *conn, ts time.Time, why EndReason) {
 
 func (a *Assembler) close(c *conn, ts time.Time) {
 	delete(a.conns, c.key)
+	if a.last == c {
+		a.last = nil
+	}
 	a.unlink(c)
 	a.h.Close(&c.Conn, ts)
 }
