@@ -241,6 +241,17 @@ elapsed_seconds() {
 	awk -v t="$1" 'BEGIN { n = split(t, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.6f", s }'
 }
 
+# children_cpu FILE: the user + system seconds of the shell's finished
+# children when FILE was written by `times >FILE` (in this shell, not a
+# subshell: a subshell's times are its own), to the millisecond; time -v
+# reports them to 1/100 s only.
+children_cpu() {
+	awk 'NR == 2 {
+		n = split($0, f, /[ms]+/); s = 0
+		for (i = 1; i + 1 <= n; i += 2) if (f[i] != "") s += f[i] * 60 + f[i + 1]
+		printf "%.3f", s }' "$1"
+}
+
 # measure SIZE TOOL STDOUT OKCODES CMD...: runs CMD $runs times under
 # time -v with its stdout to STDOUT and its stderr to a file of its own,
 # fails unless its exit status is in OKCODES (space-separated), and records
@@ -250,7 +261,7 @@ measure() {
 	shift 4
 	local base=$work/run-$size-$tool
 	local timef=$base.time errf=$base.stderr
-	local i rc t0 t1 wall tv_wall rss cpu status best_wall='' best_cpu='' max_rss=0
+	local i rc t0 t1 c0 c1 wall tv_wall rss cpu status best_wall='' best_cpu='' max_rss=0
 	# A run on a capture under 100 MB takes well under a second, so the
 	# machine's noise is most of its spread: such runs are repeated at
 	# least small_runs times (still seconds in all) for a least time that
@@ -262,9 +273,13 @@ measure() {
 	for ((i = 1; i <= n; i++)); do
 		note "  $tool ($size, run $i/$n)"
 		rc=0
+		times >"$base.cpu0"
 		t0=$EPOCHREALTIME
 		"$timebin" -v -o "$timef" "$@" >"$out" 2>"$errf" || rc=$?
 		t1=$EPOCHREALTIME
+		times >"$base.cpu1"
+		c0=$(children_cpu "$base.cpu0")
+		c1=$(children_cpu "$base.cpu1")
 		status=$(awk -F': ' '/^[ \t]*Exit status:/ {print $2}' "$timef" 2>/dev/null || true)
 		if ! [[ " $okcodes " == *" $rc "* ]]; then
 			{
@@ -280,7 +295,7 @@ measure() {
 		fi
 		tv_wall=$(awk -F': ' '/Elapsed \(wall clock\) time/ {print $NF}' "$timef")
 		rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$timef")
-		cpu=$(awk -F': ' '/User time \(seconds\)/ {u = $2} /System time \(seconds\)/ {s = $2} END {printf "%.2f", u + s}' "$timef")
+		cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
 		if [ -z "$tv_wall" ] || ! [[ $rss =~ ^[0-9]+$ ]]; then
 			die "cannot parse the time -v report $timef"
 		fi
@@ -404,4 +419,16 @@ else
 		parts+=("$t $(calc "%.1f" "$a") -> $(calc "%.1f" "$b") MB/s ($pct%, $ok)")
 	done
 	echo "Throughput $small -> $large: ${parts[0]}; ${parts[1]}."
+	# The work per byte, apart from how well a short run fills the cores
+	# (a 60 ms run carries the process's start-up and the pipeline's ramp
+	# and drain): CPU time (user + system) per MB.
+	parts=()
+	for t in read-json contacts; do
+		a=$(calc "%.6f" "${r_cpu[$small|$t]} * 1000 / (${file_bytes[$small]} / 1000000)")
+		b=$(calc "%.6f" "${r_cpu[$large|$t]} * 1000 / (${file_bytes[$large]} / 1000000)")
+		pct=$(calc "%+.1f" "($b - $a) / $a * 100")
+		parts+=("$t $(calc "%.2f" "$a") -> $(calc "%.2f" "$b") ms/MB ($pct%)")
+	done
+	echo
+	echo "CPU time per MB $small -> $large: ${parts[0]}; ${parts[1]}."
 fi
