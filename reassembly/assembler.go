@@ -129,11 +129,11 @@ type Assembler struct {
 	maxConns   int
 	idle       time.Duration
 
-	conns  map[connKey]*conn
+	conns map[connKey]*conn
 	// last is the connection of the previous segment: a data segment and
 	// the ACK answering it, or the segments of one large write, often come
 	// in a row, and each map lookup hashes a 64-byte key.
-	last *conn
+	last   *conn
 	newest *conn // most recently active; the LRU list runs via older/newer
 	oldest *conn
 	lastID int
