@@ -168,6 +168,7 @@ func scanMSNObject(s string) (x msnObjectXML, ok bool) {
 	if !strings.HasPrefix(s, open) {
 		return x, false
 	}
+	fields := [len(msnObjectAttrs)]*string{&x.Creator, &x.Size, &x.Type, &x.Location, &x.Friendly, &x.SHA1D, &x.SHA1C}
 	var seen uint8
 	i := len(open)
 	for {
@@ -203,34 +204,22 @@ func scanMSNObject(s string) (x msnObjectXML, ok bool) {
 		if e == len(s) {
 			return x, false
 		}
-		var field *string
-		var bit uint8
-		switch name {
-		case "Creator":
-			field, bit = &x.Creator, 1
-		case "Size":
-			field, bit = &x.Size, 2
-		case "Type":
-			field, bit = &x.Type, 4
-		case "Location":
-			field, bit = &x.Location, 8
-		case "Friendly":
-			field, bit = &x.Friendly, 16
-		case "SHA1D":
-			field, bit = &x.SHA1D, 32
-		case "SHA1C":
-			field, bit = &x.SHA1C, 64
-		}
-		if field != nil {
-			if seen&bit != 0 {
-				return x, false
+		for k, attr := range msnObjectAttrs {
+			if attr == name {
+				if seen&(1<<k) != 0 {
+					return x, false
+				}
+				seen |= 1 << k
+				*fields[k] = s[v:e]
 			}
-			seen |= bit
-			*field = s[v:e]
 		}
 		i = e + 1
 	}
 }
+
+// msnObjectAttrs are the attributes scanMSNObject reads, in the order of
+// msnObjectXML's fields.
+var msnObjectAttrs = [...]string{"Creator", "Size", "Type", "Location", "Friendly", "SHA1D", "SHA1C"}
 
 func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
