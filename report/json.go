@@ -166,19 +166,15 @@ func (j *JSONStream) write(r record) {
 			*r.ts = j.lastTS
 		}
 	}
-	if ev := r.msg; ev != nil {
+	switch v := r.v.(type) {
+	case nil: // a message event (r.msg)
+		ev := r.msg
 		h := recordHead{typ: "message", conn: ev.Conn.ID, session: r.session, ts: j.lastTS,
 			client: ev.Conn.Client, server: ev.Conn.Server, dir: ev.Dir.String()}
 		j.line, j.err = j.msgs.appendMessage(j.line[:0], &h, ev.Message)
 		if j.err == nil {
 			_, j.err = j.w.Write(append(j.line, '\n'))
 		}
-		if j.err == nil && j.flushEv {
-			j.err = j.w.Flush()
-		}
-		return
-	}
-	switch v := r.v.(type) {
 	case *jsonEvent:
 		j.line = appendEvent(j.line[:0], v)
 		_, j.err = j.w.Write(append(j.line, '\n'))
