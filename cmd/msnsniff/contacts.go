@@ -26,6 +26,7 @@ traffic reveals (MSNP13+).`,
 				return err
 			}
 			o.listsOnly = !decodeAll
+			o.summariesOnly = true
 			// Lists are written in connection order as connections close,
 			// so that neither memory nor the time after the last packet
 			// grows with the number of logins.

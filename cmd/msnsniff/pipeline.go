@@ -67,19 +67,32 @@ func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, er
 		budget: &dissect.Budget{Limit: o.maxPendingTotal}, limits: map[string]*reassembly.LimitHit{}}
 	p.sink = dissect.SinkFunc(func(ev *dissect.Event) {
 		p.countLimit(ev)
-		sink.Event(ev)
+		if !o.summariesOnly || ev.Kind == dissect.KindSummary {
+			sink.Event(ev)
+		}
 	})
 	p.seq = p.newDissector(p.sink)
 	p.asm = reassembly.New(cfg, p)
 	return p, nil
 }
 
+// eventLimit is the limit an event reports hitting, if any.
+func eventLimit(ev *dissect.Event) string {
+	if ev.Kind == dissect.KindMessage {
+		return ev.Message.Limit
+	}
+	return ev.Limit
+}
+
+// wanted says whether ev may reach the pipeline's sink (or count a limit):
+// with summariesOnly, most events need not be kept for it.
+func (p *pipeline) wanted(ev *dissect.Event) bool {
+	return !p.opts.summariesOnly || ev.Kind == dissect.KindSummary || eventLimit(ev) != ""
+}
+
 // countLimit records limit hits that events report.
 func (p *pipeline) countLimit(ev *dissect.Event) {
-	limit := ev.Limit
-	if ev.Kind == dissect.KindMessage {
-		limit = ev.Message.Limit
-	}
+	limit := eventLimit(ev)
 	if limit == "" {
 		return
 	}

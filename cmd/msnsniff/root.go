@@ -36,6 +36,10 @@ type options struct {
 	// keepPayloads is set by the transcripts, which show payloads' sizes
 	// and types: every other report needs only what was decoded from them.
 	keepPayloads bool
+	// summariesOnly is set by the contacts command, whose report is made
+	// of connection summaries alone: other events (but those reporting a
+	// limit, which are counted) are dropped where they are produced.
+	summariesOnly bool
 	// parallel runs reading and reassembly on a goroutine of their own.
 	parallel bool
 	// dissectors is how many goroutines dissect with parallel.

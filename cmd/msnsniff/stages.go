@@ -101,7 +101,7 @@ func (p *pipeline) runStaged(read func(), n int) {
 	if n > 1 {
 		st.part = map[int]uint8{}
 		for k := range n {
-			sh := &shard{in: make(chan *batch, pool), k: uint8(k)}
+			sh := &shard{p: p, in: make(chan *batch, pool), k: uint8(k)}
 			sh.d = p.newDissector(sh)
 			st.shards = append(st.shards, sh)
 			go sh.run()
@@ -235,6 +235,7 @@ func (st *stager) merge(b *batch) {
 // shard is one partition's dissector and the goroutine running it.
 type shard struct {
 	k   uint8
+	p   *pipeline
 	in  chan *batch
 	d   *dissector
 	b   *batch
@@ -263,6 +264,9 @@ func (sh *shard) run() {
 // ever sets Session (once, when the Tracker places the connection), so
 // that and the id are what is compared, not the whole struct.
 func (sh *shard) Event(ev *dissect.Event) {
+	if !sh.p.wanted(ev) {
+		return
+	}
 	e := sh.d.cur
 	info := e.snap
 	if info == nil || info.Session != ev.Conn.Session || info.ID != ev.Conn.ID {
