@@ -188,7 +188,23 @@ func decodeP2P(m *Message, f *MSGFields, body []byte, sender string) {
 	case p.SLP != nil:
 		f.meaning = fmt.Sprintf("%s: MSNSLP %s", sender, p.SLP.Method)
 	case len(p.FlagNames) > 0:
-		f.meaning = fmt.Sprintf("P2P %s from %s", strings.Join(p.FlagNames, ", "), sender)
+		// Every chunk of a transfer: one allocation, no fmt.
+		var b strings.Builder
+		n := len("P2P  from ") + len(sender)
+		for _, name := range p.FlagNames {
+			n += len(name) + len(", ")
+		}
+		b.Grow(n)
+		b.WriteString("P2P ")
+		for i, name := range p.FlagNames {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(name)
+		}
+		b.WriteString(" from ")
+		b.WriteString(sender)
+		f.meaning = b.String()
 	default:
 		// The commonest P2P message: built without fmt.
 		b := make([]byte, 0, 64+len(sender))
