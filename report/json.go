@@ -178,6 +178,9 @@ func (j *JSONStream) write(r record) {
 	case *jsonEvent:
 		j.line = appendEvent(j.line[:0], v)
 		_, j.err = j.w.Write(append(j.line, '\n'))
+	case *jsonConnection:
+		j.line = appendConnection(j.line[:0], v)
+		_, j.err = j.w.Write(append(j.line, '\n'))
 	default:
 		j.err = j.enc.Encode(r.v)
 	}

@@ -264,6 +264,47 @@ func appendEvent(b []byte, r *jsonEvent) []byte {
 	return append(b, '}')
 }
 
+// appendConnection appends r as encoding/json would (without the
+// newline): one record per connection, but all of them at once when a
+// capture ends with thousands open.
+func appendConnection(b []byte, r *jsonConnection) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "type", r.Type)
+	b = appendStringField(b, "conn", r.Conn)
+	b = appendStringField(b, "ts", r.TS)
+	b = appendStringField(b, "client", r.Client)
+	b = appendStringField(b, "server", r.Server)
+	b = appendStringField(b, "start", r.Start)
+	b = strconv.AppendBool(appendKey(b, "mid_stream"), r.MidStream)
+	b = appendStringField(b, "role", r.Role)
+	b = appendOmitEmpty(b, "session", r.Session)
+	b = appendOmitEmpty(b, "parent", r.Parent)
+	b = appendStringField(b, "protocol", r.Protocol)
+	b = strconv.AppendBool(appendKey(b, "protocol_inferred"), r.ProtocolInferred)
+	b = appendStringField(b, "protocol_source", r.ProtocolSource)
+	b = appendStringField(b, "user", r.User)
+	for _, f := range [...]struct {
+		name string
+		v    perDir[int]
+	}{{"messages", r.Messages}, {"bytes", r.Bytes}, {"gap_bytes", r.GapBytes}, {"skipped_bytes", r.SkippedBytes}} {
+		b = append(appendKey(b, f.name), `{"c2s":`...)
+		b = strconv.AppendInt(b, int64(f.v.C2S), 10)
+		b = append(b, `,"s2c":`...)
+		b = append(strconv.AppendInt(b, int64(f.v.S2C), 10), '}')
+	}
+	b = append(appendKey(b, "end"), `{"c2s":`...)
+	b = appendJSONString(b, r.End.C2S)
+	b = append(b, `,"s2c":`...)
+	b = append(appendJSONString(b, r.End.S2C), '}')
+	if len(r.Unanswered) > 0 {
+		b = appendStrings(appendKey(b, "unanswered"), r.Unanswered)
+	}
+	if r.NotMSNP {
+		b = append(appendKey(b, "not_msnp"), "true"...)
+	}
+	return append(b, '}')
+}
+
 func appendStrings(b []byte, ss []string) []byte {
 	b = append(b, '[')
 	for i, s := range ss {

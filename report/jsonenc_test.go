@@ -87,6 +87,15 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 			}
 		}
 	}
+	for i, s := range trickyStrings {
+		c := &jsonConnection{Type: "connection", Conn: s, TS: s, Client: s, Server: s, Start: s, MidStream: i%2 == 0,
+			Role: s, Session: s, Parent: s, Protocol: s, ProtocolInferred: i%3 == 0, ProtocolSource: s, User: s,
+			Messages: perDir[int]{i, -i}, Bytes: perDir[int]{1 << 40, 0}, GapBytes: perDir[int]{0, i}, SkippedBytes: perDir[int]{i, i},
+			End: perDir[string]{s, "FIN"}, Unanswered: trickyStrings[:i], NotMSNP: i%2 == 1}
+		if got, want := string(appendConnection(nil, c)), stdJSON(t, c); got != want {
+			t.Errorf("connection:\n got %s\nwant %s", got, want)
+		}
+	}
 	for _, e := range []*jsonEvent{
 		{Type: "gap", Conn: "c1", TS: "t", Client: "a", Server: "b", Dir: "c2s", Bytes: 10, Offset: 5},
 		{Type: "end", Conn: "c1", Session: "s\"", Dir: "s2c", Reason: "fin", Limit: "x"},
