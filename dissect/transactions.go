@@ -3,6 +3,7 @@ package dissect
 import (
 	"fmt"
 	"sort"
+	"strconv"
 )
 
 // Transaction pairing: a client request carries a TrID, the server's
@@ -20,6 +21,13 @@ type request struct {
 	used     bool // a slot of requestTable.recent in use
 	trID     uint32
 	offset   int64
+}
+
+// neverAnswered is the finding for r: "XFR 9 (XFR 9 SB) was never
+// answered". Without fmt: a capture cut short has one for every request
+// in flight on every connection.
+func (r *request) neverAnswered() string {
+	return r.cmd + " " + strconv.FormatUint(uint64(r.trID), 10) + " (" + r.line + ") was never answered"
 }
 
 // recentRequests is how many of the latest requests are found without a
@@ -156,7 +164,7 @@ func (c *Conn) pairRequest(m *Message) {
 	r := request{cmd: m.Cmd, line: m.Line, offset: m.Offset, trID: m.TrID, optional: !expectsReply(m)}
 	r.answered = c.adoptOrphans(m.TrID)
 	if old := c.requests.add(r); old != nil {
-		c.finding(fmt.Sprintf("%s %d (%s) was never answered", old.cmd, old.trID, old.line))
+		c.finding(old.neverAnswered())
 	}
 }
 
@@ -209,7 +217,7 @@ func (c *Conn) adoptOrphans(trID uint32) bool {
 func (c *Conn) flushRequests() {
 	if c.requests != nil {
 		for _, r := range c.requests.waiting() {
-			c.finding(fmt.Sprintf("%s %d (%s) was never answered", r.cmd, r.trID, r.line))
+			c.finding(r.neverAnswered())
 		}
 	}
 	c.requests = nil
