@@ -27,7 +27,7 @@ func main() {
 // the live heap of a run is small (tens of MiB) and most of what is
 // allocated dies within one message, so the collector's work is the bytes
 // allocated divided by the growth allowed between collections. Collecting
-// at 5× the live heap instead of 3× cuts it by 40 % (a 1 GB read json took
+// at 5× the live heap instead of 3× halves it (a 1 GB read json took
 // 9–17 % longer at 3×). A soft limit of 224 MiB stops the percentage from
 // growing the heap past it once much is live (on large captures, 45–65 MB:
 // the open logins' contact lists, messages in flight): from there the
