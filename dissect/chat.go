@@ -252,9 +252,9 @@ func decodeCAL(c *Conn, m *Message) {
 func decodeACK(c *Conn, m *Message) {
 	f := layout(m, m.Args)
 	// One ACK for every acknowledged chat line: no fmt for it.
-	if m.Cmd == "ACK" {
-		f.Meaning = "message " + strconv.FormatUint(uint64(m.TrID), 10) + " delivered"
-	} else {
-		f.Meaning = "message " + strconv.FormatUint(uint64(m.TrID), 10) + " NOT delivered"
+	outcome := " delivered"
+	if m.Cmd != "ACK" {
+		outcome = " NOT delivered"
 	}
+	f.Meaning = "message " + strconv.FormatUint(uint64(m.TrID), 10) + outcome
 }

@@ -188,23 +188,8 @@ func decodeP2P(m *Message, f *MSGFields, body []byte, sender string) {
 	case p.SLP != nil:
 		f.meaning = fmt.Sprintf("%s: MSNSLP %s", sender, p.SLP.Method)
 	case len(p.FlagNames) > 0:
-		// Every chunk of a transfer: one allocation, no fmt.
-		var b strings.Builder
-		n := len("P2P  from ") + len(sender)
-		for _, name := range p.FlagNames {
-			n += len(name) + len(", ")
-		}
-		b.Grow(n)
-		b.WriteString("P2P ")
-		for i, name := range p.FlagNames {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(name)
-		}
-		b.WriteString(" from ")
-		b.WriteString(sender)
-		f.meaning = b.String()
+		// Every chunk of a transfer: no fmt for it.
+		f.meaning = "P2P " + strings.Join(p.FlagNames, ", ") + " from " + sender
 	default:
 		// The commonest P2P message: built without fmt.
 		b := make([]byte, 0, 64+len(sender))

@@ -41,8 +41,9 @@ func reportPeakRSS() {
 		return
 	}
 	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB"))), 0o644)
+		// "VmHWM:     12345 kB"
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			os.WriteFile(path, []byte(f[1]), 0o644)
 			return
 		}
 	}
