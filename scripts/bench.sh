@@ -233,7 +233,7 @@ done
 # --- measuring ---------------------------------------------------------------
 
 # Results, keyed "size|tool".
-declare -A r_wall=() r_rss=() r_cpu=()
+declare -A r_wall=() r_rss=() r_cpu=() r_faults=()
 declare -A file_bytes=() file_pkts=()
 
 # elapsed_seconds "h:mm:ss" or "m:ss.ss": time -v's wall clock in seconds.
@@ -261,7 +261,7 @@ measure() {
 	shift 4
 	local base=$work/run-$size-$tool
 	local timef=$base.time errf=$base.stderr
-	local i rc t0 t1 c0 c1 wall tv_wall rss cpu status best_wall='' best_cpu='' max_rss=0
+	local i rc t0 t1 c0 c1 wall tv_wall rss cpu faults status best_wall='' best_cpu='' best_faults='' max_rss=0
 	# A run on a capture under 100 MB takes well under a second, so the
 	# machine's noise is most of its spread: such runs are repeated at
 	# least small_runs times (still seconds in all) for a least time that
@@ -295,8 +295,9 @@ measure() {
 		fi
 		tv_wall=$(awk -F': ' '/Elapsed \(wall clock\) time/ {print $NF}' "$timef")
 		rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$timef")
+		faults=$(awk -F': ' '/Minor \(reclaiming a frame\) page faults/ {print $2}' "$timef")
 		cpu=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
-		if [ -z "$tv_wall" ] || ! [[ $rss =~ ^[0-9]+$ ]]; then
+		if [ -z "$tv_wall" ] || ! [[ $rss =~ ^[0-9]+$ ]] || ! [[ $faults =~ ^[0-9]+$ ]]; then
 			die "cannot parse the time -v report $timef"
 		fi
 		# time -v reports the wall clock to 1/100 s only, too coarse for the
@@ -311,6 +312,7 @@ measure() {
 		if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
 			best_wall=$wall
 			best_cpu=$cpu
+			best_faults=$faults
 		fi
 		if [ "$rss" -gt "$max_rss" ]; then
 			max_rss=$rss
@@ -318,10 +320,23 @@ measure() {
 	done
 	r_wall[$size|$tool]=$best_wall
 	r_cpu[$size|$tool]=$best_cpu
+	r_faults[$size|$tool]=$best_faults
 	r_rss[$size|$tool]=$max_rss
 }
 
 tools=(floor floor-zerocopy read-json contacts tshark tshark-json)
+
+# Process start: the same commands on a capture of no packets (a pcap
+# header alone), what every run pays whatever its size; the report sets
+# it against the short runs.
+empty=$work/empty.pcap
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' >"$empty" ||
+	die "cannot write $empty"
+file_bytes[empty]=$(stat -c %s "$empty")
+note "== process start: $empty (no packets)"
+measure empty floor /dev/null "0" "$work/floor" "$empty"
+measure empty read-json /dev/null "0" "$work/msnsniff" read --format json "$empty"
+measure empty contacts /dev/null "0" "$work/msnsniff" contacts "$empty"
 
 for s in "${sizes[@]}"; do
 	f=${capfile[$s]}
@@ -431,4 +446,31 @@ else
 	done
 	echo
 	echo "CPU time per MB $small -> $large: ${parts[0]}; ${parts[1]}."
+	# Where a short run's extra time goes, so that the scaling figure can
+	# be read: what every run pays before its first packet (the empty
+	# capture), the throughput left once that is taken off, the floor's
+	# own change, and the fresh memory each run first touches (every page
+	# is a fault the kernel must zero: a short run touches its whole heap
+	# once, a long one reuses it).
+	parts=()
+	for t in floor read-json contacts; do
+		parts+=("$t $(calc "%.2f" "${r_wall[empty|$t]} * 1000") ms")
+	done
+	echo
+	echo "Process start (the same command on a capture of no packets, best of $small_runs): ${parts[0]}; ${parts[1]}; ${parts[2]}."
+	parts=()
+	for t in floor read-json contacts; do
+		a=$(calc "%.6f" "${file_bytes[$small]} / 1000000 / (${r_wall[$small|$t]} - ${r_wall[empty|$t]})")
+		b=$(calc "%.6f" "${file_bytes[$large]} / 1000000 / (${r_wall[$large|$t]} - ${r_wall[empty|$t]})")
+		pct=$(calc "%+.1f" "($b - $a) / $a * 100")
+		parts+=("$t $(calc "%.1f" "$a") -> $(calc "%.1f" "$b") MB/s ($pct%)")
+	done
+	echo
+	echo "Throughput net of process start (size / (seconds - empty-capture seconds)), $small -> $large: ${parts[0]}; ${parts[1]}; ${parts[2]}."
+	parts=()
+	for t in floor read-json contacts; do
+		parts+=("$t $(calc "%.1f" "${r_faults[$small|$t]} * 4 / 1024") -> $(calc "%.1f" "${r_faults[$large|$t]} * 4 / 1024") MiB (start alone $(calc "%.1f" "${r_faults[empty|$t]} * 4 / 1024"))")
+	done
+	echo
+	echo "Memory first touched (minor page faults x 4 KiB), $small -> $large: ${parts[0]}; ${parts[1]}; ${parts[2]}."
 fi
