@@ -53,6 +53,10 @@ type Conn struct {
 	showSecrets bool
 	listsOnly   bool
 	transient   bool
+	// omitFramed: Options.OmitFramed; spare holds, per direction, the
+	// storage of the last message so omitted, for the next line.
+	omitFramed bool
+	spare      [2]*Message
 
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
@@ -91,6 +95,12 @@ type Options struct {
 	// profile), and requests are not paired with replies. Messages then
 	// have no Fields or Meaning and summaries no Unanswered findings.
 	ListsOnly bool
+	// OmitFramed, with ListsOnly, keeps from the sink the messages that
+	// ListsOnly frames without decoding, but those that hit a limit: for
+	// a sink that reads only summaries (and counts limits). Their storage
+	// is then reused from one line to the next, where it was most of what
+	// ListsOnly allocated.
+	OmitFramed bool
 	// TransientPayloads says the sink needs no payload bytes, only what
 	// was decoded from them: Message.Payload is then nil when the message
 	// reaches the sink (PayloadLen still says how long it was). Payloads
@@ -101,7 +111,7 @@ type Options struct {
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
 	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats,
-		listsOnly: opts.ListsOnly, transient: opts.TransientPayloads}
+		listsOnly: opts.ListsOnly, omitFramed: opts.ListsOnly && opts.OmitFramed, transient: opts.TransientPayloads}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget, opts.TransientPayloads)
 		if info.MidStream {
@@ -249,7 +259,13 @@ func command(code string) *Command {
 // parseLine implements framerHost: tokenise, take the TrID, decide the
 // payload.
 func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
-	m := &Message{Line: string(line), Offset: off, Dir: dir}
+	m := c.spare[dir]
+	if m != nil {
+		c.spare[dir] = nil
+		*m = Message{Line: string(line), Offset: off, Dir: dir}
+	} else {
+		m = &Message{Line: string(line), Offset: off, Dir: dir}
+	}
 	toks := tokenize(m.Line, m)
 	m.Cmd = toks[0]
 	args := toks[1:]
@@ -389,6 +405,12 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	c.stats.Bytes[dir] += m.WireLen + m.payloadRead
 	if c.transient {
 		m.Payload = nil // it may point into the framer's buffer
+	}
+	if light && c.omitFramed && m.Limit == "" {
+		// Nothing kept a reference: no decoder ran, and what the
+		// connection took from the line (roles, sessions) are strings.
+		c.spare[dir] = m
+		return
 	}
 	ev := &m.event
 	*ev = Event{Kind: KindMessage, Conn: &c.Info, Time: ts, Dir: dir, Message: m, Offset: m.Offset}

@@ -69,6 +69,9 @@ func (o *options) dissectOptions() dissect.Options {
 		ShowSecrets: o.showSecrets,
 		Chats:       o.keepChats,
 		ListsOnly:   o.listsOnly,
+		// What ListsOnly only frames is of no use to a report of
+		// summaries.
+		OmitFramed: o.summariesOnly,
 
 		TransientPayloads: !o.keepPayloads,
 	}
