@@ -327,3 +327,81 @@ func FuzzTransientPayloads(f *testing.F) {
 		play(true, &Budget{Limit: 100})
 	})
 }
+
+// FuzzOmitFramed: with ListsOnly, OmitFramed must only hold back the
+// messages framed without decoding (but those that hit a limit), whatever
+// the bytes: every other event is the same as without it. Each event is
+// rendered when it reaches the sink and again after the end, and the two
+// must agree: the storage OmitFramed reuses must be only that of the
+// messages it held back.
+func FuzzOmitFramed(f *testing.F) {
+	seeds := []string{
+		"VER 1 MSNP8 CVR0\r\nMSG 2 A 5\r\nhelloMSG 3 U 2\r\nhiOUT\r\n",
+		"MSG Hotmail Hotmail 60\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile\r\n\r\nNLN NLN bob@x.com Bob 0\r\n",
+		"SYN 5 0\r\nSYN 5 12 1 1\r\nGTC A\r\nBLP AL\r\nLSG 0 Other 0\r\nLST bob@x.com Bob 11 0\r\nILN 6 NLN bob@x.com Bob 0\r\n",
+		"MSG 1 N 4000000000\r\nxyz",
+		"UBX bob@x.com 5\r\nabcdeUBX 1:bob@x.com 3\r\nabcCHG 7 NLN 0\r\n",
+		"MSG 1 D 70000\r\n" + strings.Repeat("p", 300),
+		"PNG\r\nQNG 50\r\nNOT 10\r\n0123456789FLN bob@x.com\r\n",
+	}
+	for i, s := range seeds {
+		f.Add([]byte(s), uint8(i*7), i%2 == 0, uint16(i*13+40))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint8, server bool, maxPayload uint16) {
+		d := ClientToServer
+		if server {
+			d = ServerToClient
+		}
+		step := int(chunk%64) + 1
+		type seen struct {
+			ev     *Event
+			text   string
+			framed bool // framed without decoding
+		}
+		render := func(ev *Event) string {
+			if m := ev.Message; m != nil {
+				fields, _ := json.Marshal(m.Fields)
+				return fmt.Sprintf("%s|%q|%q|%d %v %d %d|%s|%q|%q|%d %d %s", m.Cmd, m.Line, m.Args, m.TrID, m.HasPayload,
+					m.PayloadLen, m.PayloadMissing, fields, m.Meaning, m.Notes, m.Offset, m.WireLen, m.Limit)
+			}
+			return fmt.Sprintf("%s %d %d %q %s", ev.Kind, ev.Offset, ev.Bytes, ev.Reason, ev.Limit)
+		}
+		play := func(omit bool) []seen {
+			var out []seen
+			var c *Conn
+			sink := SinkFunc(func(ev *Event) {
+				framed := ev.Message != nil && c.light(command(ev.Message.Cmd), ev.Message)
+				out = append(out, seen{ev, render(ev), framed})
+			})
+			opts := Options{Limits: Limits{MaxLine: 256, MaxPayload: int(maxPayload%2048) + 1}, Budget: &Budget{Limit: 4096},
+				ListsOnly: true, OmitFramed: omit, TransientPayloads: true}
+			c = NewConn(ConnInfo{ID: "f"}, opts, sink)
+			for i := 0; i < len(data); i += step {
+				c.Data(d, t0, data[i:min(i+step, len(data))])
+			}
+			c.End(ClientToServer, t0, "FIN")
+			c.End(ServerToClient, t0, "FIN")
+			for i, s := range out {
+				if now := render(s.ev); now != s.text {
+					t.Fatalf("omit=%v: event %d changed after it reached the sink:\nthen %s\nnow  %s", omit, i, s.text, now)
+				}
+			}
+			return out
+		}
+		all, got := play(false), play(true)
+		var want []string
+		for _, s := range all {
+			if !s.framed || s.ev.Message.Limit != "" {
+				want = append(want, s.text)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d events with OmitFramed, want %d (of %d)", len(got), len(want), len(all))
+		}
+		for i := range want {
+			if got[i].text != want[i] {
+				t.Fatalf("event %d:\n got %s\nwant %s", i, got[i].text, want[i])
+			}
+		}
+	})
+}
