@@ -423,6 +423,10 @@ done
 echo
 small=${sizes[0]}
 large=${sizes[${#sizes[@]} - 1]}
+# mbps SIZE TOOL START: the tool's MB/s on the SIZE capture, its time less
+# START seconds (0, or its process start).
+mbps() { calc "%.6f" "${file_bytes[$1]} / 1000000 / (${r_wall[$1|$2]} - $3)"; }
+page_kib=$(($(getconf PAGESIZE 2>/dev/null || echo 4096) / 1024))
 if [ "$small" = "$large" ]; then
 	echo "Throughput scaling: only one size ($small), nothing to compare (target: within 15% between the smallest file and the larger ones)."
 else
@@ -431,8 +435,8 @@ else
 	for big in "${sizes[@]:1}"; do
 		parts=()
 		for t in read-json contacts; do
-			a=$(calc "%.6f" "${file_bytes[$small]} / 1000000 / ${r_wall[$small|$t]}")
-			b=$(calc "%.6f" "${file_bytes[$big]} / 1000000 / ${r_wall[$big|$t]}")
+			a=$(mbps "$small" "$t" 0)
+			b=$(mbps "$big" "$t" 0)
 			pct=$(calc "%+.1f" "($b - $a) / $a * 100")
 			ok=$(awk -v p="$pct" 'BEGIN { p = p < 0 ? -p : p; print (p <= 15 ? "within 15%" : "NOT within 15%") }')
 			parts+=("$t $(calc "%.1f" "$a") -> $(calc "%.1f" "$b") MB/s ($pct%, $ok)")
@@ -462,14 +466,20 @@ else
 		parts+=("$t $(calc "%.2f" "${r_wall[empty|$t]} * 1000") ms")
 	done
 	echo
-	echo "Process start (the same command on a capture of no packets, best of $small_runs): ${parts[0]}; ${parts[1]}; ${parts[2]}."
+	echo "Process start (the same command on a capture of no packets, best of $((runs > small_runs ? runs : small_runs))): ${parts[0]}; ${parts[1]}; ${parts[2]}."
 	echo
 	echo "Throughput net of process start (size / (seconds - empty-capture seconds)):"
 	for big in "${sizes[@]:1}"; do
 		parts=()
 		for t in floor read-json contacts; do
-			a=$(calc "%.6f" "${file_bytes[$small]} / 1000000 / (${r_wall[$small|$t]} - ${r_wall[empty|$t]})")
-			b=$(calc "%.6f" "${file_bytes[$big]} / 1000000 / (${r_wall[$big|$t]} - ${r_wall[empty|$t]})")
+			st=${r_wall[empty|$t]}
+			if awk -v a="${r_wall[$small|$t]}" -v s="$st" 'BEGIN { exit !(a <= s) }'; then
+				# Noise on a capture of a few MB: nothing left to divide by.
+				parts+=("$t n/a (the $small run took no longer than its start)")
+				continue
+			fi
+			a=$(mbps "$small" "$t" "$st")
+			b=$(mbps "$big" "$t" "$st")
 			pct=$(calc "%+.1f" "($b - $a) / $a * 100")
 			parts+=("$t $(calc "%.1f" "$a") -> $(calc "%.1f" "$b") MB/s ($pct%)")
 		done
@@ -477,8 +487,8 @@ else
 	done
 	parts=()
 	for t in floor read-json contacts; do
-		parts+=("$t $(calc "%.1f" "${r_faults[$small|$t]} * 4 / 1024") -> $(calc "%.1f" "${r_faults[$large|$t]} * 4 / 1024") MiB (start alone $(calc "%.1f" "${r_faults[empty|$t]} * 4 / 1024"))")
+		parts+=("$t $(calc "%.1f" "${r_faults[$small|$t]} * $page_kib / 1024") -> $(calc "%.1f" "${r_faults[$large|$t]} * $page_kib / 1024") MiB (start alone $(calc "%.1f" "${r_faults[empty|$t]} * $page_kib / 1024"))")
 	done
 	echo
-	echo "Memory first touched (minor page faults x 4 KiB), $small -> $large: ${parts[0]}; ${parts[1]}; ${parts[2]}."
+	echo "Memory first touched (minor page faults x $page_kib KiB), $small -> $large: ${parts[0]}; ${parts[1]}; ${parts[2]}."
 fi
