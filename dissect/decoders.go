@@ -118,6 +118,10 @@ type USRFields struct {
 	Stage    string `json:"stage"`
 	Passport string `json:"passport,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
+	// MachineGUID identifies the signing-in machine (MSNP16+ MPOP): the
+	// last parameter of USR SSO S, or the ";{guid}" of a handle. It is
+	// not a credential: JOI and ANS show it to every participant.
+	MachineGUID string `json:"machine_guid,omitempty"`
 }
 
 // Describe implements Fields.
@@ -129,6 +133,8 @@ func (f *USRFields) Describe() string {
 		return "signed in as " + f.Passport
 	case f.Stage == "I":
 		return fmt.Sprintf("%s login for %s", f.Package, f.Passport)
+	case f.Stage == "S" && f.MachineGUID != "":
+		return f.Package + " authentication step from machine {" + f.MachineGUID + "}"
 	case f.Stage == "S":
 		return f.Package + " authentication step"
 	case f.Stage == "A":
@@ -168,7 +174,12 @@ func decodeUSR(c *Conn, m *Message) {
 			// connection's roles were swapped (both ports configured, capture
 			// starting with a server segment), what looks like a credential
 			// is redacted in either direction.
-			for i := 2; i < len(a); i++ {
+			last := len(a)
+			if a[0] == "SSO" && len(a) >= 5 && isBracedGUID(a[len(a)-1]) {
+				last--
+				f.MachineGUID = strings.Trim(a[last], "{}")
+			}
+			for i := 2; i < last; i++ {
 				if m.Dir == ClientToServer || looksLikeCredential(a[i]) {
 					c.secret(m, i)
 				}
@@ -181,7 +192,8 @@ func decodeUSR(c *Conn, m *Message) {
 			c.secret(m, i)
 		}
 	case len(a) == 2 && strings.Contains(a[0], "@"):
-		f.Stage, f.Passport = "SB", stripMachineGUID(a[0])
+		h := ParseHandle(a[0])
+		f.Stage, f.Passport, f.MachineGUID = "SB", stripMachineGUID(a[0]), h.MachineGUID
 		c.user = f.Passport
 		c.switchboard = true
 		c.secret(m, 1)
@@ -206,6 +218,26 @@ func looksLikeCredential(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !isHex(s[i]) {
 			return false
+		}
+	}
+	return true
+}
+
+// isBracedGUID recognises an MSNP16+ machine GUID: {8-4-4-4-12 hex}.
+func isBracedGUID(s string) bool {
+	if len(s) != 38 || s[0] != '{' || s[37] != '}' {
+		return false
+	}
+	for i := 1; i < 37; i++ {
+		switch i {
+		case 9, 14, 19, 24:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
 		}
 	}
 	return true
@@ -396,7 +428,7 @@ func decodeADL(c *Conn, m *Message) {
 	}
 	m.Fields = f
 	if m.Cmd == "ADL" && f.Initial && m.Dir == ClientToServer && c.list == nil {
-		c.list = newContactList(c.Info.ID, "ADL")
+		c.newList("ADL")
 		c.list.Complete = true
 		// MSNP13+ clients set their privacy before sending the list.
 		c.list.GTC, c.list.BLP = c.gtc, c.blp
@@ -427,22 +459,27 @@ type pendingList struct {
 
 // applyADL folds an accepted ADL/RML into the contact list.
 func (c *Conn) applyADL(cmd string, f *ADLFields) {
-	if c.list == nil || c.list.Source != "ADL" {
+	l := c.list
+	if l == nil || l.Source != "ADL" {
 		return
 	}
+	c.lists.edit(l)
 	for _, ac := range f.Contacts {
-		if len(c.list.Contacts) >= maxContacts && c.list.byPassport[strings.ToLower(ac.Passport)] == nil {
-			if !c.list.truncated {
-				c.list.truncated = true
-				c.list.problem(fmt.Sprintf("more than %d contacts: the rest are not kept", maxContacts))
+		if l.n >= maxContacts && !l.has(ac.Passport) {
+			if !l.truncated {
+				l.truncated = true
+				l.problem(fmt.Sprintf("more than %d contacts: the rest are not kept", maxContacts))
 			}
 			continue
 		}
-		ct := c.list.contact(ac.Passport)
+		ct := l.contact(c.lists, ac.Passport)
 		if cmd == "RML" {
 			ct.ListMask &^= ac.ListMask
 		} else {
 			ct.ListMask |= ac.ListMask
+		}
+		if l.lean {
+			continue
 		}
 		ct.Lists = ct.ListMask.Lists()
 		if ac.NetworkID != 0 {

@@ -149,3 +149,42 @@ func TestDecodeP2PErrors(t *testing.T) {
 		t.Error("lying MessageLength accepted")
 	}
 }
+
+// TestUSRMachineGUID: the MSNP16+ machine GUID (USR SSO S's last
+// parameter, a switchboard USR's handle decoration) is decoded and shown,
+// not redacted as a credential; the ticket and response blob still are.
+func TestUSRMachineGUID(t *testing.T) {
+	const guid = "{07A22792-B73C-4F26-80F1-BEA9A315D80C}"
+	tests := []struct {
+		name, line string
+		dir        Dir
+		sb         bool
+		want       USRFields
+		redacted   int
+	}{
+		{"NS SSO S", "USR 4 SSO S t=abc&p=def HAAAAAEAAAADZgAAblob " + guid, ClientToServer, false,
+			USRFields{Package: "SSO", Stage: "S", MachineGUID: guid[1:37]}, 2},
+		{"NS SSO S without GUID", "USR 4 SSO S t=abc&p=def HAAAAAEAAAADZgAAblob", ClientToServer, false,
+			USRFields{Package: "SSO", Stage: "S"}, 2},
+		{"NS SSO S, GUID-shaped token not last", "USR 4 SSO S " + guid + " t=abc&p=def", ClientToServer, false,
+			USRFields{Package: "SSO", Stage: "S"}, 2},
+		{"SB", "USR 1 alice@example.com;" + guid + " 2789003324.1234", ClientToServer, true,
+			USRFields{Stage: "SB", Passport: "alice@example.com", MachineGUID: guid[1:37]}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, col := run(t, []step{{tc.dir, crlf(tc.line)}}, 0, false)
+			m := col.messages()[0]
+			f, ok := m.Fields.(*USRFields)
+			if !ok || *f != tc.want {
+				t.Fatalf("fields %+v, want %+v", m.Fields, tc.want)
+			}
+			if n := strings.Count(m.Line, "[redacted "); n != tc.redacted {
+				t.Errorf("%d parameters redacted in %q, want %d", n, m.Line, tc.redacted)
+			}
+			if tc.want.MachineGUID != "" && (!strings.Contains(m.Line, guid) || !strings.Contains(m.Meaning+m.Line, tc.want.MachineGUID)) {
+				t.Errorf("machine GUID hidden: %q / %q", m.Line, m.Meaning)
+			}
+		})
+	}
+}
