@@ -29,6 +29,8 @@ type Conn struct {
 
 	sync syncState
 	list *ContactList
+	// lists keeps the list compact once it is quiet (Options.Lists).
+	lists *ListKeeper
 	// pendingADL holds client ADL/RML commands until the server answers.
 	pendingADL map[uint32]pendingList
 
@@ -86,6 +88,13 @@ type Options struct {
 	Tracker *Tracker
 	// Budget, when set, bounds the payload bytes all connections hold.
 	Budget *Budget
+	// Lists, when set, keeps the contact lists of the connections that
+	// share it compact (and within its memory budget) once they are
+	// quiet, and lean if the sink reads no contact records
+	// (ListConfig.Lean). A summary's list may then be sealed: call its
+	// Load before reading its Contacts. Share one ListKeeper between the
+	// connections a goroutine dissects, as with Tracker.
+	Lists *ListKeeper
 	// Chats keeps switchboard conversations for Conversation(); without
 	// it no chat log is built, so memory does not grow with chat volume.
 	Chats bool
@@ -110,7 +119,7 @@ type Options struct {
 
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, keepChats: opts.Chats,
+	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, lists: opts.Lists, keepChats: opts.Chats,
 		listsOnly: opts.ListsOnly, omitFramed: opts.ListsOnly && opts.OmitFramed, transient: opts.TransientPayloads}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget, opts.TransientPayloads)
@@ -186,6 +195,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum.Unanswered = c.findings()
 		sum.NotMSNP = c.known == 0 && (sum.Skipped[0]+sum.Skipped[1] > 0 || sum.Messages[0]+sum.Messages[1] > 0)
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
+		c.lists.finish(c.list, true)
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
 	}
 }
@@ -403,6 +413,9 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 		c.known++
 	}
 	c.stats.Bytes[dir] += m.WireLen + m.payloadRead
+	if c.lists != nil {
+		c.lists.tick(ts)
+	}
 	if c.transient {
 		m.Payload = nil // it may point into the framer's buffer
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ListMask is the LST list-membership bit mask (sync.md §1).
@@ -97,6 +98,17 @@ type ContactList struct {
 	truncated    bool
 	moreProblems int
 	counted      bool
+
+	// n counts the contacts, sealed or not; lean is ListConfig.Lean.
+	n    int
+	lean bool
+	// What a ListKeeper keeps of the list (listkeeper.go): the encoded
+	// contacts once sealed, else whether it is queued as records and
+	// when it was last touched and queued; its place among the sealed.
+	sealed            *sealedContacts
+	isHot             bool
+	touched, queuedAt time.Time
+	lruPrev, lruNext  *ContactList
 }
 
 // maxContacts bounds a rebuilt list: real lists held at most 1000 RL and
@@ -112,17 +124,56 @@ func newContactList(conn, source string) *ContactList {
 	}
 }
 
+// newList starts the connection's contact list (replacing any earlier
+// one, whose contacts are dropped) and hands it to the ListKeeper.
+func (c *Conn) newList(source string) *ContactList {
+	if c.list != nil {
+		c.lists.finish(c.list, false)
+	}
+	l := newContactList(c.Info.ID, source)
+	l.lean = c.lists.Lean()
+	c.list = l
+	c.lists.edit(l)
+	return l
+}
+
+// passportKey is the index key of a passport: handles are compared
+// case-insensitively.
+func passportKey(passport string) string { return strings.ToLower(passport) }
+
+// has says whether the list holds passport; the list must not be sealed.
+func (l *ContactList) has(passport string) bool {
+	return l.byPassport[passportKey(passport)] != nil
+}
+
 // contact returns the contact for a passport, creating it in order of
-// first appearance. Handles are compared case-insensitively.
-func (l *ContactList) contact(passport string) *Contact {
-	key := strings.ToLower(passport)
+// first appearance; the list must not be sealed (ListKeeper.edit).
+func (l *ContactList) contact(k *ListKeeper, passport string) *Contact {
+	key := passportKey(passport)
 	if ct, ok := l.byPassport[key]; ok {
 		return ct
 	}
-	ct := &Contact{Passport: passport, Lists: []string{}, Groups: []string{}, GroupIDs: []string{}, Properties: map[string]string{}}
+	ct := &Contact{Passport: passport}
+	if !l.lean {
+		ct.Lists, ct.Groups, ct.GroupIDs, ct.Properties = []string{}, []string{}, []string{}, map[string]string{}
+	}
 	l.byPassport[key] = ct
 	l.Contacts = append(l.Contacts, ct)
+	l.n++
+	k.added()
 	return ct
+}
+
+// setContactProperty stores a contact's property (a lean list keeps the
+// key alone: its bound is checked, its value never shown).
+func (l *ContactList) setContactProperty(ct *Contact, key, value string) {
+	if l.lean {
+		value = ""
+	}
+	if ct.Properties == nil {
+		ct.Properties = map[string]string{}
+	}
+	l.setProperty(ct.Properties, key, value)
 }
 
 // groupName resolves a group reference case-insensitively (GUIDs are sent
@@ -194,7 +245,9 @@ type syncState struct {
 	expContacts, expGroups int
 	hasCounts              bool
 	lst, lsg               int
-	last                   *Contact
+	// last is the passport of the burst's latest LST contact ("" when
+	// none was kept), the owner of the BPR lines after it.
+	last string
 	// perListIndex tracks the MSNP2–7 index sequence per list.
 	perListIndex map[string]int
 	lastList     string
@@ -268,9 +321,8 @@ func decodeSYN(c *Conn, m *Message) {
 		m.Note(fmt.Sprintf("SYN reply with %d parameters", len(a)))
 		counts = a[len(a)-2:]
 	}
-	l := newContactList(c.Info.ID, "SYN")
+	l := c.newList("SYN")
 	l.ListVersion, l.SettingsVersion = f.ListVersion, f.SettingsVersion
-	c.list = l
 	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID}
 	if counts != nil {
 		nc, err1 := strconv.Atoi(counts[0])
@@ -375,6 +427,8 @@ func (c *Conn) endBurst(m *Message) {
 		}
 	}
 	l.Complete = complete
+	// The burst is over: the list can be sealed once this line is done.
+	c.lists.due(l)
 }
 
 // ValueFields is a decoded GTC or BLP line.
@@ -515,8 +569,8 @@ func decodeBPR(c *Conn, m *Message) {
 		// Escargot's MSNP5–7 form: BPR listVersion key value (no handle).
 		f.ListVersion = a[0]
 		a = a[1:]
-		if s.last != nil {
-			f.Passport = s.last.Passport
+		if s.last != "" {
+			f.Passport = s.last
 		}
 		m.Note("BPR without a handle inside an MSNP5-7 burst (Escargot form)")
 	case len(a) >= 2 && strings.Contains(a[0], "@"):
@@ -525,8 +579,8 @@ func decodeBPR(c *Conn, m *Message) {
 		a = a[1:]
 	default:
 		// MSNP8+ burst: BPR key {value}, for the preceding LST contact.
-		if s.active && s.last != nil {
-			f.Passport = s.last.Passport
+		if s.active && s.last != "" {
+			f.Passport = s.last
 		} else if s.active {
 			m.Note("BPR before any LST in the burst: no contact to attach it to")
 		} else {
@@ -534,9 +588,10 @@ func decodeBPR(c *Conn, m *Message) {
 		}
 	}
 	f.Key, f.Value = splitKeyValue(m, a)
-	if f.Passport != "" && c.list != nil && f.Key != "" {
-		if s.active || c.list.byPassport[strings.ToLower(f.Passport)] != nil {
-			c.list.setProperty(c.list.contact(f.Passport).Properties, f.Key, f.Value)
+	if l := c.list; f.Passport != "" && l != nil && f.Key != "" {
+		c.lists.edit(l)
+		if s.active || l.has(f.Passport) {
+			l.setContactProperty(l.contact(c.lists, f.Passport), f.Key, f.Value)
 		}
 	}
 }
@@ -795,10 +850,10 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 	if l == nil {
 		// An LST outside a captured SYN (the reply was missed): still
 		// rebuild what we can.
-		l = newContactList(c.Info.ID, "SYN")
-		c.list = l
+		l = c.newList("SYN")
 		m.Note("LST without a preceding SYN reply")
 	}
+	c.lists.edit(l)
 	if s.active && s.perList {
 		c.checkPerListOrder(m, f)
 	}
@@ -811,27 +866,29 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 			m.Note(fmt.Sprintf("LST beyond the %d contacts announced by SYN", s.expContacts))
 		}
 	}
-	if len(l.Contacts) >= maxContacts && l.byPassport[strings.ToLower(f.Passport)] == nil {
+	if l.n >= maxContacts && !l.has(f.Passport) {
 		if !l.truncated {
 			l.truncated = true
 			l.problem(fmt.Sprintf("more than %d contacts: the rest are not kept", maxContacts))
 		}
-		s.last = nil
+		s.last = ""
 		return
 	}
-	ct := l.contact(f.Passport)
-	s.last = ct
-	if f.Nickname != "" && (ct.Nickname == "" || f.List == "" || f.List == "FL") {
-		ct.Nickname = f.Nickname
-	}
-	if f.GUID != "" {
-		ct.GUID = f.GUID
-	}
-	if f.NetworkID != 0 {
-		ct.NetworkID = f.NetworkID
-	}
+	ct := l.contact(c.lists, f.Passport)
+	s.last = ct.Passport
 	ct.ListMask |= f.ListMask
-	ct.Lists = ct.ListMask.Lists()
+	if !l.lean {
+		if f.Nickname != "" && (ct.Nickname == "" || f.List == "" || f.List == "FL") {
+			ct.Nickname = f.Nickname
+		}
+		if f.GUID != "" {
+			ct.GUID = f.GUID
+		}
+		if f.NetworkID != 0 {
+			ct.NetworkID = f.NetworkID
+		}
+		ct.Lists = ct.ListMask.Lists()
+	}
 	if ct.ListMask&ListAL != 0 && ct.ListMask&ListBL != 0 {
 		p := fmt.Sprintf("%s is on both AL and BL", ct.Passport)
 		m.Note(p)
@@ -854,7 +911,7 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 			name = g
 		}
 		f.groupNames = append(f.groupNames, name)
-		if len(ct.GroupIDs) < maxGroupsPerContact && !contains(ct.GroupIDs, g) {
+		if !l.lean && len(ct.GroupIDs) < maxGroupsPerContact && !contains(ct.GroupIDs, g) {
 			ct.GroupIDs = append(ct.GroupIDs, g)
 			ct.Groups = append(ct.Groups, name)
 		}

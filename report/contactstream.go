@@ -132,10 +132,12 @@ func (s *ContactsStream) render() {
 		var out []byte
 		if it.list != nil && s.err == nil {
 			buf.Reset()
-			var err error
-			if s.json {
+			err := it.list.Load()
+			switch {
+			case err != nil:
+			case s.json:
 				err = enc.Encode(it.list)
-			} else {
+			default:
 				err = writeOneList(&buf, it.list)
 				if err != nil {
 					err = fmt.Errorf("contact list of %s: %w", it.list.Conn, err)

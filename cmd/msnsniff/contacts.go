@@ -27,6 +27,7 @@ traffic reveals (MSNP13+).`,
 			}
 			o.listsOnly = !decodeAll
 			o.summariesOnly = true
+			o.contactRecords = true
 			// Lists are written in connection order as connections close,
 			// so that neither memory nor the time after the last packet
 			// grows with the number of logins.

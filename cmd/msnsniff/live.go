@@ -203,6 +203,8 @@ func runLive(cmd *cobra.Command, o *options, lo *liveOptions) error {
 		}
 	}
 	summary := &liveSink{Sink: sink}
+	// The summary prints the contact lists.
+	o.contactRecords = true
 	p, err := newPipeline(o, summary, stderr)
 	if err != nil {
 		return err
@@ -488,6 +490,9 @@ func (s *liveSummary) writeJSON(w io.Writer) error {
 	enc.SetEscapeHTML(false)
 	ts := report.FormatTime(s.stop)
 	for _, l := range s.lists {
+		if err := l.Load(); err != nil {
+			return err
+		}
 		if err := enc.Encode(&liveContacts{Type: "contacts", TS: ts, ContactList: l}); err != nil {
 			return err
 		}

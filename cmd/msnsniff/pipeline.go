@@ -41,6 +41,8 @@ type pipeline struct {
 	limits map[string]*reassembly.LimitHit
 	// stage is set while the reading stage runs on its own goroutine.
 	stage *stager
+	// keepers are the dissectors' ListKeepers, for their spill reports.
+	keepers []*dissect.ListKeeper
 }
 
 // problem is a run-level finding about an input, or a limit that was hit.
@@ -71,7 +73,7 @@ func newPipeline(o *options, sink dissect.Sink, stderr io.Writer) (*pipeline, er
 			sink.Event(ev)
 		}
 	})
-	p.seq = p.newDissector(p.sink)
+	p.seq = p.newDissector(p.sink, 1)
 	p.asm = reassembly.New(cfg, p)
 	return p, nil
 }
@@ -115,6 +117,9 @@ func (p *pipeline) reportLimits() {
 	for k, v := range p.asm.Stats().Limits {
 		all[k] = v
 	}
+	if h := p.listSpills(); h != nil {
+		all["max-lists-memory"] = h
+	}
 	names := make([]string, 0, len(all))
 	for k := range all {
 		names = append(names, k)
@@ -125,6 +130,30 @@ func (p *pipeline) reportLimits() {
 		p.report(problem{Limit: name, Count: h.Count, Frame: 0, Conn: connID(h.Conn), When: h.First,
 			Msg: fmt.Sprintf("limit --%s hit %d times, first on %s at %s", name, h.Count, connID(h.Conn), h.First.UTC().Format(time.RFC3339Nano))})
 	}
+}
+
+// listSpills sums the dissectors' contact-list spills as a limit hit: the
+// lists that went to the spill file, and the first to go. Nothing is lost
+// by it, but the memory bound was reached and the run got slower.
+func (p *pipeline) listSpills() *reassembly.LimitHit {
+	var h *reassembly.LimitHit
+	for _, k := range p.keepers {
+		st := k.Spills()
+		if st.Err != nil {
+			p.report(problem{Msg: "contact lists kept in memory over --max-lists-memory: " + st.Err.Error()})
+		}
+		if st.Lists == 0 {
+			continue
+		}
+		n := connNumber(st.Conn)
+		if h == nil {
+			h = &reassembly.LimitHit{First: st.First, Conn: n}
+		} else if st.First.Before(h.First) || st.First.Equal(h.First) && n < h.Conn {
+			h.First, h.Conn = st.First, n
+		}
+		h.Count += st.Lists
+	}
+	return h
 }
 
 // run analyses the inputs in order as one capture (connections may span
@@ -354,10 +383,14 @@ type connEntry struct {
 	snap *dissect.ConnInfo
 }
 
-func (p *pipeline) newDissector(sink dissect.Sink) *dissector {
+// newDissector makes a dissector, one of share dissectors that split the
+// contact lists' memory budget between them.
+func (p *pipeline) newDissector(sink dissect.Sink, share int) *dissector {
 	opts := p.opts.dissectOptions()
 	d := &dissector{sink: sink, conns: map[int]*connEntry{}, tracker: dissect.NewTracker()}
 	opts.Tracker, opts.Budget = d.tracker, p.budget
+	opts.Lists = dissect.NewListKeeper(dissect.ListConfig{Lean: !p.opts.contactRecords, Memory: p.opts.maxListsMemory / int64(share)})
+	p.keepers = append(p.keepers, opts.Lists)
 	d.opts = opts
 	return d
 }

@@ -45,12 +45,17 @@ func analyse(t testing.TB, names ...string) *analysis {
 			a.messages[key] = append(a.messages[key], s)
 		}
 	})
-	o := &options{ports: []uint{1863}}
+	o := &options{ports: []uint{1863}, contactRecords: true}
 	p, err := newPipeline(o, sink, &stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.run(names)
+	for _, l := range a.lists {
+		if err := l.Load(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	sortByConn(a.lists, func(l *dissect.ContactList) string { return l.Conn })
 	a.stderr, a.bad = stderr.String(), p.badInputs
 	return a

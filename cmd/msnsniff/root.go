@@ -40,6 +40,13 @@ type options struct {
 	// of connection summaries alone: other events (but those reporting a
 	// limit, which are counted) are dropped where they are produced.
 	summariesOnly bool
+	// contactRecords is set by the reports that print contact lists
+	// (contacts, live's summary): the others keep lean lists, what the
+	// list checks need and no more.
+	contactRecords bool
+	// maxListsMemory bounds the sealed contact lists kept in memory;
+	// beyond it they are spilled to a temporary file.
+	maxListsMemory int64
 	// parallel runs reading and reassembly on a goroutine of their own.
 	parallel bool
 	// dissectors is how many goroutines dissect with parallel.
@@ -125,6 +132,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
+	pf.Int64Var(&o.maxListsMemory, "max-lists-memory", 64<<20, "bytes of contact lists of open logins kept in memory (compactly, once their sync is over); beyond it they wait in a temporary file (0 = no bound)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble capture files on one core while dissecting (and encoding JSON) on another: same output (default on when there is more than one CPU; live capture stays sequential, for latency)")
 	pf.IntVar(&o.dissectors, "dissectors", defaultDissectors(), "with --parallel, dissect on this many goroutines, each taking the connections of some client addresses: same output")

@@ -102,7 +102,7 @@ func (p *pipeline) runStaged(read func(), n int) {
 		st.part = map[int]uint8{}
 		for k := range n {
 			sh := &shard{p: p, in: make(chan *batch, pool), k: uint8(k)}
-			sh.d = p.newDissector(sh)
+			sh.d = p.newDissector(sh, n)
 			st.shards = append(st.shards, sh)
 			go sh.run()
 		}

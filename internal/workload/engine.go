@@ -49,6 +49,19 @@ type Config struct {
 	// ones log in, at the steady rate, so a small capture has the same mix
 	// as a large one. Tests that want many logins raise it.
 	Logins float64
+	// Hold gives the capture the shape of one taken at a busy server:
+	// every one of the Sessions visits logs in near the start (the logins
+	// spread over LoginWindow) and stays signed in until the capture ends,
+	// so all of them are open at once, each with its whole contact list.
+	// Logins is then ignored.
+	Hold bool
+	// LoginWindow is how long the logins of Hold take, from Start; zero
+	// means 5 ms of capture time per visit (200 logins a second), at least
+	// 10 seconds.
+	LoginWindow time.Duration
+	// MinContacts and MaxContacts bound the size of each user's contact
+	// list (drawn uniformly between them); zero means 100 to 599.
+	MinContacts, MaxContacts int
 	// OnList, when set, learns each contact list a login is about to
 	// receive (user, number of contacts, of groups), so tests can check
 	// what the dissector rebuilds.
@@ -120,6 +133,12 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	if cfg.Size <= 0 {
 		return Stats{}, errors.New("workload: Size must be positive")
 	}
+	if cfg.MinContacts == 0 && cfg.MaxContacts == 0 {
+		cfg.MinContacts, cfg.MaxContacts = 100, 599
+	}
+	if cfg.MinContacts < 1 || cfg.MaxContacts < cfg.MinContacts || cfg.MaxContacts > 100000 {
+		return Stats{}, fmt.Errorf("workload: contact list sizes %d to %d: want 1 <= min <= max <= 100000", cfg.MinContacts, cfg.MaxContacts)
+	}
 	pw, err := capgen.NewWriter(w, cfg.Format, cfg.Link)
 	if err != nil {
 		return Stats{}, fmt.Errorf("workload: %w", err)
@@ -130,9 +149,16 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	// time they have left spread evenly, so that logins happen at the
 	// steady rate from the start and the mix of traffic is the same at
 	// 10 MB as at 10 GB.
+	window := 10 * time.Second
+	if cfg.Hold {
+		window = cfg.LoginWindow
+		if window <= 0 {
+			window = max(10*time.Second, time.Duration(cfg.Sessions)*5*time.Millisecond)
+		}
+	}
 	for i := 0; i < cfg.Sessions; i++ {
-		at := cfg.Start.Add(time.Duration(g.rng.Int64N(int64(10 * time.Second))))
-		if g.rng.Float64() < cfg.Logins {
+		at := cfg.Start.Add(time.Duration(g.rng.Int64N(int64(window))))
+		if cfg.Hold || g.rng.Float64() < cfg.Logins {
 			g.startVisit(at)
 		} else {
 			g.resumeVisit(at)

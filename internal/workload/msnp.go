@@ -90,7 +90,7 @@ func (g *generator) newUser() *user {
 	}
 	// Hundreds of contacts, most on the forward and allow lists, a few
 	// blocked, some only on the reverse list (pending additions).
-	nc := 100 + rng.IntN(500)
+	nc := g.cfg.MinContacts + rng.IntN(g.cfg.MaxContacts-g.cfg.MinContacts+1)
 	seen := map[int]bool{n: true}
 	for len(u.contacts) < nc {
 		other := 1 + rng.IntN(200000)
@@ -302,8 +302,13 @@ func (g *generator) notification(s *sess, u *user, v *visit, midstream bool) {
 		s.CP(ms(200), "UUX "+strconv.Itoa(t), psm(u))
 		s.S(ms(90), fmt.Sprintf("UUX %d 0", t))
 	}
-	// The rest of the visit: ten minutes to an hour of events.
-	g.presenceLoop(s, u, v, online, visitMin+time.Duration(rng.Int64N(int64(visitMax-visitMin))))
+	// The rest of the visit: ten minutes to an hour of events, or, at a
+	// server (Config.Hold), until the capture ends.
+	d := visitMin + time.Duration(rng.Int64N(int64(visitMax-visitMin)))
+	if g.cfg.Hold {
+		d = math.MaxInt64
+	}
+	g.presenceLoop(s, u, v, online, d)
 }
 
 // onlineContacts picks the contacts online during the visit: a third to

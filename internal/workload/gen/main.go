@@ -25,8 +25,13 @@ func main() {
 	flag.Float64Var(&cfg.Duplicate, "dup", 0, "probability that a data segment is captured twice")
 	flag.Float64Var(&cfg.Loss, "loss", 0, "probability that a data segment is missing")
 	flag.Float64Var(&cfg.Logins, "logins", 0, "share of the first visits that begin with a login (0: the capture starts in the steady state)")
+	flag.BoolVar(&cfg.Hold, "hold", false, "server-side shape: every visit logs in near the start and stays signed in until the capture ends (all -sessions logins open at once)")
+	contacts := flag.String("contacts", "100-599", "contact list size of each user: N, or MIN-MAX drawn uniformly")
 	flag.Parse()
 	n, err := parseSize(*size)
+	if err == nil {
+		cfg.MinContacts, cfg.MaxContacts, err = parseRange(*contacts)
+	}
 	if err != nil || *out == "" || flag.NArg() > 0 {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "gen:", err)
@@ -55,6 +60,20 @@ func main() {
 	}
 	fmt.Fprintf(os.Stderr, "gen: %s: %d bytes, %d packets, %d visits, %d connections, %d messages, %d lost, %d duplicated, %d swapped\n",
 		*out, st.Bytes, st.Packets, st.Visits, st.Connections, st.Messages, st.Lost, st.Duplicated, st.Swapped)
+}
+
+// parseRange reads N or MIN-MAX.
+func parseRange(s string) (lo, hi int, err error) {
+	a, b, isRange := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(a)
+	hi, err2 := lo, error(nil)
+	if isRange {
+		hi, err2 = strconv.Atoi(b)
+	}
+	if err1 != nil || err2 != nil || lo < 1 || hi < lo {
+		return 0, 0, fmt.Errorf("-contacts %q: want N or MIN-MAX, positive, MIN <= MAX", s)
+	}
+	return lo, hi, nil
 }
 
 // parseSize reads 123, 10K, 100M or 2G (binary multiples).
