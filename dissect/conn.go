@@ -137,6 +137,26 @@ func (c *Conn) Data(dir Dir, ts time.Time, b []byte) {
 	c.framer[dir].feed(b, ts)
 }
 
+// keep copies a string taken from a line into state that outlives the
+// message: a substring would hold the whole line (a busy server's capture
+// has tens of thousands of logins, each keeping a dozen such strings).
+// The few short values (GTC, BLP, list settings) are interned.
+func keep(s string) string {
+	switch s {
+	case "A":
+		return "A"
+	case "N":
+		return "N"
+	case "AL":
+		return "AL"
+	case "BL":
+		return "BL"
+	case "0":
+		return "0"
+	}
+	return strings.Clone(s)
+}
+
 // seen records activity at ts.
 func (c *Conn) seen(ts time.Time) {
 	if ts.After(c.lastSeen) {
@@ -195,7 +215,13 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		sum.Unanswered = c.findings()
 		sum.NotMSNP = c.known == 0 && (sum.Skipped[0]+sum.Skipped[1] > 0 || sum.Messages[0]+sum.Messages[1] > 0)
 		sum.Conversation, sum.ContactList = c.Conversation(), c.ContactList()
-		c.lists.finish(c.list, true)
+		if c.lists != nil {
+			// The summary hands the list over: a closed connection may be
+			// remembered a while (the Tracker links sessions through it),
+			// its list need not be.
+			c.lists.finish(c.list, true)
+			c.list = nil
+		}
 		c.sink.Event(&Event{Kind: KindSummary, Conn: &c.Info, Time: ts, Dir: dir, Summary: &sum})
 	}
 }

@@ -121,6 +121,9 @@ func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget, transient b
 // notification server payload; larger ones are copied as they arrive.
 const maxWaitPayload = 64 << 10
 
+// maxIdleOwn is the largest framer buffer kept while it holds nothing.
+const maxIdleOwn = 512
+
 // Budget bounds the payload buffers (their capacity) held by all
 // connections together: a capture of many connections each announcing a
 // 1 MiB payload it never completes would otherwise hold MaxPayload per
@@ -187,8 +190,11 @@ func (f *framer) feed(data []byte, ts time.Time) {
 // storage at the end of an in-place feed: the caller may reuse them.
 func (f *framer) keep() {
 	u := f.buf[f.r:]
-	if len(u) == 0 && cap(f.own) > maxWaitPayload {
-		f.own = nil // a one-off large wait: do not hold its buffer
+	if len(u) == 0 && cap(f.own) > maxIdleOwn {
+		// Nothing left over: do not hold a large buffer (a one-off large
+		// wait, a burst) for a connection that may now idle for hours,
+		// as thousands of logins at a server do.
+		f.own = nil
 	}
 	f.own = append(f.own[:0], u...)
 	f.buf, f.r = f.own, 0

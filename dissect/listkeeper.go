@@ -365,9 +365,21 @@ func (l *ContactList) encodeContacts() []byte {
 			}
 		}
 	}
-	size := 8
+	// Sized exactly: the budget counts len, and the collector cap.
+	size := uvarintLen(uint64(len(l.Contacts)))
 	for _, ct := range l.Contacts {
-		size += len(ct.Passport) + len(ct.Nickname) + len(ct.GUID) + 8
+		size += stringLen(ct.Passport) + stringLen(ct.Nickname) + stringLen(ct.GUID) +
+			varintLen(int64(ct.ListMask)) + varintLen(int64(ct.NetworkID)) + uvarintLen(uint64(len(ct.GroupIDs))) + uvarintLen(uint64(len(ct.Properties)))
+		for i, id := range ct.GroupIDs {
+			if ref, ok := index[Group{ID: id, Name: ct.Groups[i]}]; ok {
+				size += uvarintLen(uint64(ref))
+			} else {
+				size += 1 + stringLen(id) + stringLen(ct.Groups[i])
+			}
+		}
+		for key, value := range ct.Properties {
+			size += stringLen(key) + stringLen(value)
+		}
 	}
 	b := make([]byte, 0, size)
 	b = binary.AppendUvarint(b, uint64(len(l.Contacts)))
@@ -403,6 +415,36 @@ func (l *ContactList) encodeContacts() []byte {
 	return b
 }
 
+// listsByMask are ListMask.Lists() of the masks of the five known
+// lists, shared by the contacts Load decodes (read-only, as every
+// reader of a finished list treats it).
+var listsByMask = func() (t [32][]string) {
+	for m := range t {
+		t[m] = ListMask(m).Lists()
+	}
+	return t
+}()
+
+func sharedLists(m ListMask) []string {
+	if m >= 0 && int(m) < len(listsByMask) {
+		return listsByMask[m]
+	}
+	return m.Lists()
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
+// varintLen is the length of binary.AppendVarint's zig-zag encoding.
+func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
+
+func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
+
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -426,7 +468,7 @@ func (l *ContactList) decodeContacts(b []byte, forEdit bool) {
 		ct := &Contact{Passport: d.string(), Nickname: d.string(), GUID: d.string()}
 		ct.ListMask, ct.NetworkID = ListMask(d.varint()), int(d.varint())
 		if !lean || !forEdit {
-			ct.Lists, ct.Groups, ct.GroupIDs, ct.Properties = ct.ListMask.Lists(), []string{}, []string{}, map[string]string{}
+			ct.Lists, ct.Groups, ct.GroupIDs, ct.Properties = sharedLists(ct.ListMask), []string{}, []string{}, map[string]string{}
 		}
 		for range d.uvarint() {
 			var g Group

@@ -192,7 +192,8 @@ func (l *ContactList) addGroup(g Group) bool {
 	if l.groupIndex == nil {
 		l.groupIndex = map[string]string{}
 	}
-	l.groupIndex[strings.ToLower(g.ID)] = g.Name
+	g = Group{ID: keep(g.ID), Name: keep(g.Name)}
+	l.groupIndex[passportKey(g.ID)] = g.Name
 	l.Groups = append(l.Groups, g)
 	return true
 }
@@ -213,7 +214,7 @@ func (l *ContactList) setProperty(props map[string]string, key, value string) {
 		l.problem(fmt.Sprintf("more than %d property keys: %s not kept", maxProperties, key))
 		return
 	}
-	props[key] = value
+	props[keep(key)] = keep(value)
 }
 
 // Bounds on what one list keeps (real lists had at most 30 groups and a
@@ -298,7 +299,7 @@ func decodeSYN(c *Conn, m *Message) {
 		if c.sync.clientSeen {
 			m.Note("second SYN on this connection (undefined behaviour)")
 		}
-		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, a[0]
+		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, keep(a[0])
 		return
 	}
 	s := &c.sync
@@ -322,7 +323,7 @@ func decodeSYN(c *Conn, m *Message) {
 		counts = a[len(a)-2:]
 	}
 	l := c.newList("SYN")
-	l.ListVersion, l.SettingsVersion = f.ListVersion, f.SettingsVersion
+	l.ListVersion, l.SettingsVersion = keep(f.ListVersion), keep(f.SettingsVersion)
 	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID}
 	if counts != nil {
 		nc, err1 := strconv.Atoi(counts[0])
@@ -474,9 +475,9 @@ func decodeValue(c *Conn, m *Message, what string, valid ...string) *ValueFields
 func decodeGTC(c *Conn, m *Message) {
 	f := decodeValue(c, m, "GTC", "A", "N")
 	if f != nil && m.Dir == ServerToClient {
-		c.gtc = f.Value
+		c.gtc = keep(f.Value)
 		if c.list != nil {
-			c.list.GTC = f.Value
+			c.list.GTC = c.gtc
 		}
 	}
 }
@@ -484,9 +485,9 @@ func decodeGTC(c *Conn, m *Message) {
 func decodeBLP(c *Conn, m *Message) {
 	f := decodeValue(c, m, "BLP", "AL", "BL")
 	if f != nil && m.Dir == ServerToClient {
-		c.blp = f.Value
+		c.blp = keep(f.Value)
 		if c.list != nil {
-			c.list.BLP = f.Value
+			c.list.BLP = c.blp
 		}
 	}
 }

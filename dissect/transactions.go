@@ -161,8 +161,13 @@ func (c *Conn) pairRequest(m *Message) {
 	if old := c.requests.find(m.TrID); old != nil && !old.answered && !old.optional {
 		c.finding(fmt.Sprintf("%s %d (%s) was never answered before the TrID was reused", old.cmd, m.TrID, old.line))
 	}
-	r := request{cmd: m.Cmd, line: m.Line, offset: m.Offset, trID: m.TrID, optional: !expectsReply(m)}
+	r := request{cmd: m.Cmd, offset: m.Offset, trID: m.TrID, optional: !expectsReply(m)}
 	r.answered = c.adoptOrphans(m.TrID)
+	if !r.answered && !r.optional {
+		// Only a finding about a request still waiting quotes its line;
+		// kept for the others, a login's USR ticket stayed as long as it.
+		r.line = m.Line
+	}
 	if old := c.requests.add(r); old != nil {
 		c.finding(old.neverAnswered())
 	}
@@ -183,7 +188,7 @@ func (c *Conn) pairReply(m *Message) {
 	if r := c.requests.find(m.TrID); r != nil {
 		// Kept (not deleted) while more replies with this TrID may follow:
 		// ILN after CHG, IRO after ANS, the MSNP2-7 burst after SYN.
-		r.answered = true
+		r.answered, r.line = true, ""
 		return
 	}
 	if c.Info.MidStream && (!c.sawRequest || m.TrID < c.firstTrID) {

@@ -132,7 +132,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.IntVar(&o.maxConns, "max-conns", 65536, "connections tracked at once (least recently active evicted beyond)")
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
-	pf.Int64Var(&o.maxListsMemory, "max-lists-memory", 64<<20, "bytes of contact lists of open logins kept in memory (compactly, once their sync is over); beyond it they wait in a temporary file (0 = no bound)")
+	pf.Int64Var(&o.maxListsMemory, "max-lists-memory", 16<<20, "bytes of contact lists of open logins kept in memory (compactly, once their sync is over); beyond it they wait in a temporary file (0 = no bound)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble capture files on one core while dissecting (and encoding JSON) on another: same output (default on when there is more than one CPU; live capture stays sequential, for latency)")
 	pf.IntVar(&o.dissectors, "dissectors", defaultDissectors(), "with --parallel, dissect on this many goroutines, each taking the connections of some client addresses: same output")
