@@ -43,6 +43,10 @@ type ListConfig struct {
 // between goroutines). The zero value is not usable; see NewListKeeper.
 type ListKeeper struct {
 	cfg ListConfig
+	// quiet and hotBudget: listQuiet and the hot lists' share of the
+	// budget (tests set them to zero, to seal after every line).
+	quiet     time.Duration
+	hotBudget int64
 	// now is the latest capture time seen, the clock of listQuiet.
 	now time.Time
 
@@ -70,7 +74,13 @@ type ListKeeper struct {
 }
 
 // NewListKeeper returns a keeper configured by cfg.
-func NewListKeeper(cfg ListConfig) *ListKeeper { return &ListKeeper{cfg: cfg} }
+func NewListKeeper(cfg ListConfig) *ListKeeper {
+	k := &ListKeeper{cfg: cfg, quiet: listQuiet, hotBudget: max(cfg.Memory/hotShare, minHotBudget)}
+	if cfg.Memory == 0 {
+		k.hotBudget = 1 << 62
+	}
+	return k
+}
 
 // Lean reports whether the keeper keeps lean lists (ListConfig.Lean).
 func (k *ListKeeper) Lean() bool { return k != nil && k.cfg.Lean }
@@ -117,17 +127,13 @@ func (k *ListKeeper) tick(now time.Time) {
 		k.sealNext[i] = nil
 	}
 	k.sealNext = k.sealNext[:0]
-	budget := max(k.cfg.Memory/hotShare, minHotBudget)
-	if k.cfg.Memory == 0 {
-		budget = 1 << 62
-	}
 	for k.hotHead < len(k.hot) {
 		l := k.hot[k.hotHead]
-		quiet := k.now.Sub(l.touched) >= listQuiet
+		quiet := k.now.Sub(l.touched) >= k.quiet
 		switch {
 		case !l.isHot:
 			// Sealed or finished since it was queued.
-		case quiet || k.hotBytes > budget:
+		case quiet || k.hotBytes > k.hotBudget:
 			k.seal(l)
 		case l.touched.After(l.queuedAt):
 			// Touched since it was queued: its quiet time starts again,
