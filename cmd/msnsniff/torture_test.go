@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	binenc "encoding/binary"
+	"encoding/json"
+	"io"
 	"math/rand/v2"
 	"net/netip"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"github.com/msnsniff/msnsniff/capture"
 	"github.com/msnsniff/msnsniff/internal/capgen"
 	"github.com/msnsniff/msnsniff/internal/scenario"
+	"github.com/msnsniff/msnsniff/internal/workload"
 )
 
 // The torture suite (go test -run Torture ./...): damaged captures and
@@ -89,9 +92,17 @@ var (
 // peak resident memory in MiB.
 func runMeasured(t *testing.T, args ...string) (string, string, int, int64) {
 	t.Helper()
+	var stdout bytes.Buffer
+	errOut, code, rss := runMeasuredTo(t, &stdout, args...)
+	return stdout.String(), errOut, code, rss
+}
+
+// runMeasuredTo is runMeasured writing the standard output to stdout.
+func runMeasuredTo(t *testing.T, stdout io.Writer, args ...string) (string, int, int64) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = stdout, &stderr
 	// The child's own peak, from itself: the rusage of a child started by
 	// vfork counts the parent's peak too (this test process's, over
 	// 100 MiB under -race).
@@ -117,7 +128,7 @@ func runMeasured(t *testing.T, args ...string) (string, string, int, int64) {
 	if err != nil || kib <= 0 {
 		t.Fatalf("msnsniff %v reported peak RSS %q", args, raw)
 	}
-	return stdout.String(), stderr.String(), code, kib / 1024
+	return stderr.String(), code, kib / 1024
 }
 
 // TestTortureTruncation cuts captures at every byte offset: no panic, the
@@ -387,4 +398,72 @@ func TestTortureCommandShapedGarbage(t *testing.T) {
 			seq += uint32(len(chunk))
 		}
 	})
+}
+
+// TestTortureBusyServer: a capture taken at a busy server, 10,000 logins
+// open at once, each with its whole contact list (100 to 150 contacts),
+// stays under the memory promise in every report that keeps per-login
+// state, the lists spilling to disk beyond --max-lists-memory (and saying
+// so), and every list the generator sent comes out complete.
+func TestTortureBusyServer(t *testing.T) {
+	logins := 10000
+	if testing.Short() {
+		logins = 2000
+	}
+	path := filepath.Join(t.TempDir(), "busy-server.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := map[string]int{}
+	_, err = workload.Generate(bufio.NewWriterSize(f, 1<<20), workload.Config{Seed: 21, Size: 1 << 40, Duration: 30 * time.Second, Sessions: logins, Hold: true, LoginWindow: 10 * time.Second,
+		MinContacts: 100, MaxContacts: 150, OnList: func(user string, contacts, _ int) { sent[user] = contacts }})
+	if err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != logins {
+		t.Fatalf("%d of %d logins sent their list: the capture is too short to test anything", len(sent), logins)
+	}
+	const boundMiB = 256
+	for _, args := range [][]string{{"check"}, {"read", "--format", "json"}} {
+		errOut, code, rss := runMeasuredTo(t, io.Discard, append(args, path)...)
+		t.Logf("%v: peak RSS %d MiB", args, rss)
+		if code != 0 && code != 3 || rss > boundMiB {
+			t.Errorf("%v: exit %d, peak RSS %d MiB (bound %d), stderr %q", args, code, rss, boundMiB, errOut)
+		}
+	}
+	out, errOut, code, rss := runMeasured(t, "contacts", "--format", "json", path)
+	t.Logf("contacts: peak RSS %d MiB", rss)
+	if code != 0 || rss > boundMiB {
+		t.Errorf("contacts: exit %d, peak RSS %d MiB (bound %d), stderr %q", code, rss, boundMiB, errOut)
+	}
+	if !testing.Short() && !strings.Contains(errOut, "limit --max-lists-memory hit") {
+		t.Errorf("contacts: the lists did not spill, or it was not reported: %q", errOut)
+	}
+	var lists []struct {
+		User     string            `json:"user"`
+		Complete bool              `json:"complete"`
+		Expected *int              `json:"expected_contacts"`
+		Contacts []json.RawMessage `json:"contacts"`
+	}
+	if err := json.Unmarshal([]byte(out), &lists); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, l := range lists {
+		want, ok := sent[l.User]
+		if !ok {
+			continue
+		}
+		got[l.User] = true
+		if !l.Complete || len(l.Contacts) != want || l.Expected != nil && *l.Expected != want {
+			t.Errorf("%s: complete %v, %d contacts printed, %v announced, %d sent", l.User, l.Complete, len(l.Contacts), l.Expected, want)
+		}
+	}
+	if len(got) != len(sent) {
+		t.Errorf("%d lists printed of the %d sent", len(got), len(sent))
+	}
 }

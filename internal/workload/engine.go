@@ -49,6 +49,9 @@ type Config struct {
 	// ones log in, at the steady rate, so a small capture has the same mix
 	// as a large one. Tests that want many logins raise it.
 	Logins float64
+	// Duration, when set, also ends the capture: at the first packet at
+	// or after Start+Duration (whichever of it and Size comes first).
+	Duration time.Duration
 	// Hold gives the capture the shape of one taken at a busy server:
 	// every one of the Sessions visits logs in near the start (the logins
 	// spread over LoginWindow) and stays signed in until the capture ends,
@@ -164,7 +167,14 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 			g.resumeVisit(at)
 		}
 	}
+	end := time.Time{}
+	if cfg.Duration > 0 {
+		end = cfg.Start.Add(cfg.Duration)
+	}
 	for g.err == nil && pw.Bytes < cfg.Size && len(g.q) > 0 {
+		if !end.IsZero() && !g.q[0].pending[0].TS.Before(end) {
+			break
+		}
 		// c leaves the heap while its script runs: the script may open
 		// connections, and c has no next packet to be ordered by.
 		c := heap.Pop(&g.q).(*conn)
