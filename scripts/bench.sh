@@ -50,6 +50,16 @@ Environment:
   BENCH_SMALL_RUNS   the least number of runs on a capture under 100 MiB,
                      whose runs are short enough for noise to dominate
                      (default 10)
+  BENCH_CONCURRENCY  concurrent logins of the server-side captures, separated
+                     by spaces (default "200 2000 20000 100000"; empty: no
+                     concurrency table). Each is a capture of the shape
+                     taken at a busy server (gen -hold): every login open
+                     from near the start to the end, each with its whole
+                     contact list; all of BENCH_CONC_SIZE, so throughput is
+                     compared at one size.
+  BENCH_CONC_SIZE    size of those captures (default 4G: 100,000 logins of
+                     300 contacts need about 3.5 GB to have all signed in)
+  BENCH_CONC_CONTACTS contacts per list, N or MIN-MAX (default 300)
   BENCH_TSHARK_SIZES sizes (from BENCH_SIZES) to run tshark on, or "all".
                      Default: the smallest size of at least 100M, or else the
                      smallest size. tshark runs twice, only if it is on PATH:
@@ -98,11 +108,18 @@ runs=${BENCH_RUNS:-1}
 small_runs=${BENCH_SMALL_RUNS:-10}
 impair=${BENCH_IMPAIR:-0}
 tshark_sizes_env=${BENCH_TSHARK_SIZES:-}
+read -r -a concurrency <<<"${BENCH_CONCURRENCY-200 2000 20000 100000}"
+conc_size=${BENCH_CONC_SIZE:-4G}
+conc_contacts=${BENCH_CONC_CONTACTS:-300}
 
 [ ${#sizes[@]} -gt 0 ] || die "BENCH_SIZES is empty"
 [[ $seed =~ ^[0-9]+$ ]] || die "BENCH_SEED must be a non-negative integer, not '$seed'"
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, not '$runs'"
 [[ $impair == 0 || $impair == 1 ]] || die "BENCH_IMPAIR must be 0 or 1, not '$impair'"
+for n in "${concurrency[@]}"; do
+	[[ $n =~ ^[1-9][0-9]*$ ]] || die "BENCH_CONCURRENCY must be positive integers, not '$n'"
+done
+[[ $conc_contacts =~ ^[1-9][0-9]*(-[1-9][0-9]*)?$ ]] || die "BENCH_CONC_CONTACTS must be N or MIN-MAX, not '$conc_contacts'"
 
 # size_bytes SIZE: the byte count of a size token such as 10M, read as the
 # generator reads it (binary multiples), for ordering the sizes and choosing
@@ -230,6 +247,24 @@ for s in "${sizes[@]}"; do
 		die "generating the $s capture failed: $work/gen -o $f.tmp -size $s -seed $seed ${impair_args[*]}"
 	mv "$f.tmp" "$f"
 done
+
+# The server-side captures, one per concurrency, all of one size.
+declare -A conc_file=()
+if [ ${#concurrency[@]} -gt 0 ]; then
+	size_bytes "$conc_size" >/dev/null
+	for n in "${concurrency[@]}"; do
+		f=$work/server-$n-logins-$conc_contacts-contacts-$conc_size-seed$seed.pcap
+		conc_file[$n]=$f
+		if [ -s "$f" ]; then
+			note "reusing $f"
+			continue
+		fi
+		note "generating $f ($n logins open at once)"
+		"$work/gen" -o "$f.tmp" -size "$conc_size" -seed "$seed" -hold -sessions "$n" -contacts "$conc_contacts" ||
+			die "generating the $n-login capture failed: $work/gen -o $f.tmp -size $conc_size -seed $seed -hold -sessions $n -contacts $conc_contacts"
+		mv "$f.tmp" "$f"
+	done
+fi
 
 # --- measuring ---------------------------------------------------------------
 
@@ -362,6 +397,24 @@ for s in "${sizes[@]}"; do
 	fi
 done
 
+# Concurrency: the same commands on the server-side captures, and check,
+# whose findings need per-login state too. The keys are "cN".
+for n in "${concurrency[@]}"; do
+	f=${conc_file[$n]}
+	k=c$n
+	file_bytes[$k]=$(stat -c %s "$f")
+	note "== $n concurrent logins: $f (${file_bytes[$k]} bytes); warming the page cache"
+	cat "$f" >/dev/null
+	measure "$k" floor "$work/floor-$k.out" "0" "$work/floor" "$f"
+	pk=$(sed -n 's/.*packets=\([0-9][0-9]*\).*/\1/p' "$work/floor-$k.out")
+	[ -n "$pk" ] || die "cannot find packets=N in the floor's output: $(cat "$work/floor-$k.out")"
+	file_pkts[$k]=$pk
+	measure "$k" floor-zerocopy /dev/null "0" "$work/floor" -zerocopy "$f"
+	measure "$k" read-json /dev/null "0 3" "$work/msnsniff" read --format json "$f"
+	measure "$k" contacts /dev/null "0 3" "$work/msnsniff" contacts "$f"
+	measure "$k" check /dev/null "0 3" "$work/msnsniff" check "$f"
+done
+
 # --- report ------------------------------------------------------------------
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
@@ -380,24 +433,26 @@ echo "- tools: floor = pcapgo reading every packet with ReadPacketData (the usua
 echo
 echo "Ratios are of throughput (higher is better): ratio to floor = floor seconds / tool seconds; x tshark = tshark seconds / tool seconds, against summary lines / against JSON output."
 echo
-echo "| size | tool | seconds | MB/s | kpkts/s | ratio to floor | x tshark | peak RSS MiB | CPU s |"
-echo "|------|------|--------:|-----:|--------:|---------------:|----------------:|-------------:|------:|"
+echo "| size | tool | seconds | MB/s | kpkts/s | ratio to floor | ratio to zero-copy floor | x tshark | peak RSS MiB | CPU s |"
+echo "|------|------|--------:|-----:|--------:|---------------:|-------------------------:|----------------:|-------------:|------:|"
 for s in "${sizes[@]}"; do
 	mb=$(calc "%.6f" "${file_bytes[$s]} / 1000000")
 	fl=${r_wall[$s|floor]}
+	fz=${r_wall[$s|floor-zerocopy]}
 	for t in "${tools[@]}"; do
 		w=${r_wall[$s|$t]:-}
 		[ -n "$w" ] || continue
 		mbps=$(calc "%.1f" "$mb / $w")
 		kpps=$(calc "%.1f" "${file_pkts[$s]} / $w / 1000")
 		rf=$(calc "%.3f" "$fl / $w")
+		rz=$(calc "%.3f" "$fz / $w")
 		rt=-
 		if [ "$t" = read-json ] && [ -n "${r_wall[$s|tshark]:-}" ]; then
 			rt="$(calc "%.1f" "${r_wall[$s|tshark]} / $w") / $(calc "%.1f" "${r_wall[$s|tshark-json]} / $w")"
 		fi
 		rss=$(calc "%.1f" "${r_rss[$s|$t]} / 1024")
-		printf '| %s | %s | %.3f | %s | %s | %s | %s | %s | %s |\n' \
-			"$s" "$t" "$w" "$mbps" "$kpps" "$rf" "$rt" "$rss" "${r_cpu[$s|$t]}"
+		printf '| %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s |\n' \
+			"$s" "$t" "$w" "$mbps" "$kpps" "$rf" "$rz" "$rt" "$rss" "${r_cpu[$s|$t]}"
 	done
 done
 
@@ -491,4 +546,39 @@ else
 	done
 	echo
 	echo "Memory first touched (minor page faults x $page_kib KiB), $small -> $large: ${parts[0]}; ${parts[1]}; ${parts[2]}."
+fi
+
+# --- concurrency report ------------------------------------------------------
+
+if [ ${#concurrency[@]} -gt 0 ]; then
+	base=${concurrency[0]}
+	echo
+	echo "## Concurrent logins ($conc_size captures of the shape taken at a busy server: gen -hold -contacts $conc_contacts)"
+	echo
+	echo "Every login stays open from near the start to the end of its capture, with its whole contact list; all captures have one size, so per-byte throughput is comparable. Ratios are of throughput: to the floor (ReadPacketData), to the zero-copy floor, and to the same command on the $base-login capture of the same run. Targets: at 20,000 logins peak RSS < 256 MiB for every command and read-json and contacts at least 0.8 of their $base-login throughput; at 100,000 logins, peak RSS < 256 MiB."
+	echo
+	echo "| logins | tool | seconds | MB/s | ratio to floor | ratio to zero-copy floor | ratio to $base logins | peak RSS MiB | CPU s |"
+	echo "|-------:|------|--------:|-----:|---------------:|-------------------------:|------------------:|-------------:|------:|"
+	for n in "${concurrency[@]}"; do
+		k=c$n
+		mb=$(calc "%.6f" "${file_bytes[$k]} / 1000000")
+		for t in floor floor-zerocopy read-json contacts check; do
+			w=${r_wall[$k|$t]}
+			rb=$(calc "%.3f" "(${file_bytes[$k]} / $w) / (${file_bytes[c$base]} / ${r_wall[c$base|$t]})")
+			printf '| %s | %s | %.3f | %s | %s | %s | %s | %s | %s |\n' "$n" "$t" "$w" "$(calc "%.1f" "$mb / $w")" \
+				"$(calc "%.3f" "${r_wall[$k|floor]} / $w")" "$(calc "%.3f" "${r_wall[$k|floor-zerocopy]} / $w")" "$rb" \
+				"$(calc "%.1f" "${r_rss[$k|$t]} / 1024")" "${r_cpu[$k|$t]}"
+		done
+	done
+	echo
+	for n in "${concurrency[@]}"; do
+		k=c$n
+		line="- $n logins:"
+		for t in read-json contacts check; do
+			rb=$(calc "%.3f" "(${file_bytes[$k]} / ${r_wall[$k|$t]}) / (${file_bytes[c$base]} / ${r_wall[c$base|$t]})")
+			rss=$(calc "%.1f" "${r_rss[$k|$t]} / 1024")
+			line+=" $t $rb of $base logins, $rss MiB ($(awk -v r="${r_rss[$k|$t]}" 'BEGIN { print (r < 256 * 1024 ? "under" : "OVER") }') 256 MiB);"
+		done
+		echo "${line%;}."
+	done
 fi
