@@ -18,7 +18,7 @@ type request struct {
 	answered bool
 	// optional: a reply may come but need not (MSG U/N).
 	optional bool
-	used     bool // a slot of requestTable.recent in use
+	used     bool
 	trID     uint32
 	offset   int64
 }
@@ -41,24 +41,80 @@ const recentRequests = 16
 // those pushed out of it still waiting for their reply in older. An
 // answered or optional request pushed out is forgotten, as the table's
 // cap (maxPending) forgets them first: a reply to it after sixteen newer
-// requests counts as a reply to nothing.
+// requests counts as a reply to nothing. A recent slot is a TrID and
+// flags; only a request still waiting keeps its command, line and offset
+// (in waiting), for the finding it may become: a busy server's capture
+// holds tens of thousands of idle logins, each with a full ring.
 type requestTable struct {
-	recent [recentRequests]request
-	older  map[uint32]*request
+	recent [recentRequests]requestSlot
+	// waiting holds the recent requests that wait for a reply (neither
+	// answered nor optional), at most one per slot.
+	waiting []request
+	older   map[uint32]*request
+}
+
+// requestSlot is one request of requestTable.recent.
+type requestSlot struct {
+	trID                     uint32
+	used, answered, optional bool
 }
 
 // find returns the request with TrID id, or nil (also on a nil table).
+// For a recent request answered or optional only trID, answered and
+// optional are set; answer marks it answered.
 func (t *requestTable) find(id uint32) *request {
 	if t == nil {
 		return nil
 	}
-	if r := &t.recent[id%recentRequests]; r.used && r.trID == id {
-		return r
+	if sl := &t.recent[id%recentRequests]; sl.used && sl.trID == id {
+		if i := t.waitingAt(id); i >= 0 {
+			return &t.waiting[i]
+		}
+		return &request{trID: id, used: true, answered: sl.answered, optional: sl.optional}
 	}
 	if t.older != nil {
 		return t.older[id]
 	}
 	return nil
+}
+
+// waitingAt is the index in waiting of the recent request id, or -1.
+func (t *requestTable) waitingAt(id uint32) int {
+	for i := range t.waiting {
+		if t.waiting[i].trID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// answer marks the request with TrID id answered, if it is known.
+func (t *requestTable) answer(id uint32) bool {
+	if t == nil {
+		return false
+	}
+	if sl := &t.recent[id%recentRequests]; sl.used && sl.trID == id {
+		sl.answered = true
+		t.dropWaiting(id)
+		return true
+	}
+	if r := t.older[id]; r != nil {
+		r.answered, r.line = true, ""
+		return true
+	}
+	return false
+}
+
+func (t *requestTable) dropWaiting(id uint32) {
+	if i := t.waitingAt(id); i >= 0 {
+		last := len(t.waiting) - 1
+		t.waiting[i] = t.waiting[last]
+		t.waiting[last] = request{}
+		t.waiting = t.waiting[:last]
+		if last == 0 {
+			t.waiting = nil
+		}
+	}
 }
 
 // add records r, moving the request whose slot it takes to older if that
@@ -74,10 +130,17 @@ func (t *requestTable) add(r request) (evicted *request) {
 		if len(t.older) >= maxPending {
 			evicted = t.evictOldest()
 		}
-		t.older[old.trID] = &old
+		moved := *t.find(old.trID)
+		t.older[old.trID] = &moved
+	}
+	if slot.used {
+		t.dropWaiting(slot.trID)
 	}
 	delete(t.older, r.trID) // a reused TrID (reported by the caller)
-	*slot = r
+	*slot = requestSlot{trID: r.trID, used: true, answered: r.answered, optional: r.optional}
+	if !r.answered && !r.optional {
+		t.waiting = append(t.waiting, r)
+	}
 	return evicted
 }
 
@@ -99,13 +162,11 @@ func (t *requestTable) evictOldest() *request {
 	return oldest
 }
 
-// waiting returns the requests never answered, oldest first.
-func (t *requestTable) waiting() []*request {
+// unanswered returns the requests never answered, oldest first.
+func (t *requestTable) unanswered() []*request {
 	var rs []*request
-	for i := range t.recent {
-		if r := &t.recent[i]; r.used && !r.answered && !r.optional {
-			rs = append(rs, r)
-		}
+	for i := range t.waiting {
+		rs = append(rs, &t.waiting[i])
 	}
 	for _, r := range t.older {
 		if !r.answered {
@@ -185,10 +246,9 @@ func (c *Conn) pairReply(m *Message) {
 	if !m.HasTrID || m.TrID == 0 {
 		return // asynchronous: CHL 0, ADL 0, SBS 0, …
 	}
-	if r := c.requests.find(m.TrID); r != nil {
+	if c.requests.answer(m.TrID) {
 		// Kept (not deleted) while more replies with this TrID may follow:
 		// ILN after CHG, IRO after ANS, the MSNP2-7 burst after SYN.
-		r.answered, r.line = true, ""
 		return
 	}
 	if c.Info.MidStream && (!c.sawRequest || m.TrID < c.firstTrID) {
@@ -221,7 +281,7 @@ func (c *Conn) adoptOrphans(trID uint32) bool {
 // flushRequests moves unanswered requests to the findings, oldest first.
 func (c *Conn) flushRequests() {
 	if c.requests != nil {
-		for _, r := range c.requests.waiting() {
+		for _, r := range c.requests.unanswered() {
 			c.finding(r.neverAnswered())
 		}
 	}
