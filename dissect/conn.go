@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -35,7 +36,7 @@ type Conn struct {
 	pendingADL map[uint32]pendingList
 
 	ended [2]bool
-	stats Summary
+	stats connStats
 	// known counts messages of known commands: a connection with none is
 	// not MSNP.
 	known int
@@ -55,10 +56,9 @@ type Conn struct {
 	showSecrets bool
 	listsOnly   bool
 	transient   bool
-	// omitFramed: Options.OmitFramed; spare holds, per direction, the
-	// storage of the last message so omitted, for the next line.
+	// omitFramed: Options.OmitFramed (the storage of the messages so
+	// omitted is reused, through omitted).
 	omitFramed bool
-	spare      [2]*Message
 
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
@@ -75,6 +75,14 @@ type Conn struct {
 	moreFindings int
 	firstTrID    uint32
 	sawRequest   bool
+}
+
+// connStats are the counters a Summary reports, kept apart from it: the
+// rest of a Summary is made when the connection closes, and an open
+// connection (tens of thousands at a busy server) need not carry it.
+type connStats struct {
+	Messages, Bytes, GapBytes, Skipped [2]int
+	Ends                               [2]string
 }
 
 // Options configure the dissection of a connection.
@@ -204,7 +212,7 @@ func (c *Conn) End(dir Dir, ts time.Time, reason string) {
 		if c.tracker != nil {
 			c.tracker.closeConn(c, ts)
 		}
-		sum := c.stats
+		sum := Summary{Messages: c.stats.Messages, Bytes: c.stats.Bytes, GapBytes: c.stats.GapBytes, Skipped: c.stats.Skipped, Ends: c.stats.Ends}
 		sum.Protocol, sum.ProtocolInferred = c.dialect.name()
 		sum.ProtocolSource = c.dialect.source()
 		sum.User = c.user
@@ -292,12 +300,19 @@ func command(code string) *Command {
 	return catalogue[code]
 }
 
+// omitted holds the storage of messages Options.OmitFramed kept from the
+// sink, for the next line of any connection: held per connection, it was
+// two messages on every open connection of a busy server.
+var omitted sync.Pool
+
 // parseLine implements framerHost: tokenise, take the TrID, decide the
 // payload.
 func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
-	m := c.spare[dir]
+	var m *Message
+	if c.omitFramed {
+		m, _ = omitted.Get().(*Message)
+	}
 	if m != nil {
-		c.spare[dir] = nil
 		*m = Message{Line: string(line), Offset: off, Dir: dir}
 	} else {
 		m = &Message{Line: string(line), Offset: off, Dir: dir}
@@ -448,7 +463,7 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if light && c.omitFramed && m.Limit == "" {
 		// Nothing kept a reference: no decoder ran, and what the
 		// connection took from the line (roles, sessions) are strings.
-		c.spare[dir] = m
+		omitted.Put(m)
 		return
 	}
 	ev := &m.event

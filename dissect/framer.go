@@ -121,9 +121,6 @@ func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget, transient b
 // notification server payload; larger ones are copied as they arrive.
 const maxWaitPayload = 64 << 10
 
-// maxIdleOwn is the largest framer buffer kept while it holds nothing.
-const maxIdleOwn = 512
-
 // Budget bounds the payload buffers (their capacity) held by all
 // connections together: a capture of many connections each announcing a
 // 1 MiB payload it never completes would otherwise hold MaxPayload per
@@ -184,16 +181,20 @@ func (f *framer) feed(data []byte, ts time.Time) {
 	}
 	f.buf = append(f.buf, data...)
 	f.run()
+	if f.r == len(f.buf) {
+		// All framed: the buffer is not held for the next bytes (see keep).
+		f.buf, f.own, f.r = nil, nil, 0
+	}
 }
 
 // keep copies the unread rest of the caller's bytes to the framer's own
 // storage at the end of an in-place feed: the caller may reuse them.
 func (f *framer) keep() {
 	u := f.buf[f.r:]
-	if len(u) == 0 && cap(f.own) > maxIdleOwn {
-		// Nothing left over: do not hold a large buffer (a one-off large
-		// wait, a burst) for a connection that may now idle for hours,
-		// as thousands of logins at a server do.
+	if len(u) == 0 && cap(f.own) > 0 {
+		// Nothing left over: hold no buffer for a connection that may
+		// now idle for hours, as thousands of logins at a server do (a
+		// carry-over is rare: most segments end at a line end).
 		f.own = nil
 	}
 	f.own = append(f.own[:0], u...)

@@ -93,7 +93,10 @@ type ContactList struct {
 	// Problems lists conformance findings (counts, unknown groups, …).
 	Problems []string `json:"problems,omitempty"`
 
-	byPassport   map[string]*Contact
+	byPassport map[string]*Contact
+	// groupKeys are the groups' ids, lower-cased, until there are more
+	// than groupsScanned; then groupIndex maps them to names.
+	groupKeys    []string
 	groupIndex   map[string]string
 	truncated    bool
 	moreProblems int
@@ -177,11 +180,25 @@ func (l *ContactList) setContactProperty(ct *Contact, key, value string) {
 }
 
 // groupName resolves a group reference case-insensitively (GUIDs are sent
-// in either case).
+// in either case); a later LSG of the same id wins.
 func (l *ContactList) groupName(id string) (string, bool) {
-	name, ok := l.groupIndex[strings.ToLower(id)]
-	return name, ok
+	key := passportKey(id)
+	if l.groupIndex != nil {
+		name, ok := l.groupIndex[key]
+		return name, ok
+	}
+	for i := len(l.groupKeys) - 1; i >= 0; i-- {
+		if l.groupKeys[i] == key {
+			return l.Groups[i].Name, true
+		}
+	}
+	return "", false
 }
+
+// groupsScanned is how many groups are looked up by scanning groupKeys;
+// beyond, an index is built (real lists have about ten groups, and a map
+// of them cost more than the scan on every idle login of a server).
+const groupsScanned = 16
 
 // addGroup records an LSG group, up to maxGroups.
 func (l *ContactList) addGroup(g Group) bool {
@@ -189,12 +206,22 @@ func (l *ContactList) addGroup(g Group) bool {
 		l.problem(fmt.Sprintf("more than %d groups: the rest are not kept", maxGroups))
 		return false
 	}
-	if l.groupIndex == nil {
-		l.groupIndex = map[string]string{}
-	}
 	g = Group{ID: keep(g.ID), Name: keep(g.Name)}
-	l.groupIndex[passportKey(g.ID)] = g.Name
+	key := passportKey(g.ID)
 	l.Groups = append(l.Groups, g)
+	switch {
+	case l.groupIndex != nil:
+		l.groupIndex[key] = g.Name
+	case len(l.groupKeys) < groupsScanned:
+		l.groupKeys = append(l.groupKeys, key)
+	default:
+		l.groupIndex = make(map[string]string, 2*groupsScanned)
+		for i, k := range l.groupKeys {
+			l.groupIndex[k] = l.Groups[i].Name
+		}
+		l.groupIndex[key] = g.Name
+		l.groupKeys = nil
+	}
 	return true
 }
 

@@ -27,8 +27,14 @@ type ContactsStream struct {
 	started bool
 
 	// Owned by the rendering goroutine until done is closed.
-	next    int
-	waiting map[int]heldList // by sequence number
+	next int
+	// waiting holds the lists that wait for an earlier connection, by
+	// sequence number; closed marks the connections without a list that
+	// closed before their turn (a bit each: at a busy server a login open
+	// from start to end holds back every connection after it, hundreds
+	// of thousands, nearly all switchboards without a list).
+	waiting map[int]heldList
+	closed  []uint64
 	written int
 	err     error
 
@@ -153,11 +159,18 @@ func (s *ContactsStream) render() {
 			out = bytes.Clone(out)
 		}
 		if it.seq != s.next {
-			s.waiting[it.seq] = s.hold(out)
+			if out == nil {
+				s.markClosed(it.seq)
+			} else {
+				s.waiting[it.seq] = s.hold(out)
+			}
 			continue
 		}
 		s.emit(out)
 		for s.next++; ; s.next++ {
+			if s.isClosed(s.next) {
+				continue
+			}
 			h, ok := s.waiting[s.next]
 			if !ok {
 				break
@@ -166,6 +179,20 @@ func (s *ContactsStream) render() {
 			s.emitHeld(h)
 		}
 	}
+}
+
+func (s *ContactsStream) markClosed(seq int) {
+	if seq < 0 {
+		return
+	}
+	for len(s.closed) <= seq/64 {
+		s.closed = append(s.closed, 0)
+	}
+	s.closed[seq/64] |= 1 << (seq % 64)
+}
+
+func (s *ContactsStream) isClosed(seq int) bool {
+	return seq >= 0 && seq/64 < len(s.closed) && s.closed[seq/64]&(1<<(seq%64)) != 0
 }
 
 // hold keeps a rendered list until its turn: in memory while there is
