@@ -84,7 +84,7 @@ func decodeCHL(c *Conn, m *Message) {
 		return
 	}
 	f := layout(m, m.Args, word("challenge"))
-	c.challenge = keep(f.String("challenge"))
+	c.challenge = detach(f.String("challenge"))
 	f.Meaning = "challenge " + c.challenge
 }
 

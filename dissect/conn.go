@@ -145,11 +145,11 @@ func (c *Conn) Data(dir Dir, ts time.Time, b []byte) {
 	c.framer[dir].feed(b, ts)
 }
 
-// keep copies a string taken from a line into state that outlives the
+// detach copies a string taken from a line into state that outlives the
 // message: a substring would hold the whole line (a busy server's capture
 // has tens of thousands of logins, each keeping a dozen such strings).
 // The few short values (GTC, BLP, list settings) are interned.
-func keep(s string) string {
+func detach(s string) string {
 	switch s {
 	case "A":
 		return "A"

@@ -96,7 +96,7 @@ func decodeCVR(c *Conn, m *Message) {
 		if len(a) >= 8 && strings.Contains(a[7], "@") {
 			f.Passport = a[7]
 			if c.user == "" {
-				c.user = keep(a[7])
+				c.user = detach(a[7])
 			}
 		}
 	} else {
@@ -157,7 +157,7 @@ func decodeUSR(c *Conn, m *Message) {
 		if len(a) >= 3 && !isDigits(a[2]) {
 			f.Nickname = decodeText(m, a[2])
 		}
-		c.user = keep(f.Passport)
+		c.user = detach(f.Passport)
 		if c.switchboard {
 			c.participant(f.Passport, f.Nickname)
 		}
@@ -166,7 +166,7 @@ func decodeUSR(c *Conn, m *Message) {
 		if a[1] == "I" {
 			f.Passport = a[2]
 			if c.user == "" {
-				c.user = keep(a[2])
+				c.user = detach(a[2])
 			}
 		} else {
 			// The client's answer: MD5 hash, Passport ticket, SSO token and
@@ -194,7 +194,7 @@ func decodeUSR(c *Conn, m *Message) {
 	case len(a) == 2 && strings.Contains(a[0], "@"):
 		h := ParseHandle(a[0])
 		f.Stage, f.Passport, f.MachineGUID = "SB", stripMachineGUID(a[0]), h.MachineGUID
-		c.user = keep(f.Passport)
+		c.user = detach(f.Passport)
 		c.switchboard = true
 		c.secret(m, 1)
 	default:
@@ -259,7 +259,7 @@ func decodeANS(c *Conn, m *Message) {
 	}
 	if m.Dir == ClientToServer {
 		f := layout(m, m.Args, handle("passport"), word("cookie"), word("session_id"))
-		c.user = keep(f.String("passport"))
+		c.user = detach(f.String("passport"))
 		f.set("cookie", cookie)
 		f.Meaning = "answers the switchboard invitation of session " + f.String("session_id") + " as " + c.user
 		c.participant(c.user, "")

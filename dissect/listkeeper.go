@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	clist "container/list"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -59,10 +60,12 @@ type ListKeeper struct {
 	// sealNext are lists to seal at the next tick: their burst is over.
 	sealNext []*ContactList
 
-	// lru links the sealed lists held in memory, most recently sealed at
-	// head; inMem is their size.
-	lruHead, lruTail *ContactList
-	inMem            int64
+	// lru holds the sealed lists kept in memory, most recently sealed at
+	// the front; inMem is their size.
+	lru   clist.List
+	inMem int64
+	// scratch is reused to encode lists; each keeps an exact copy.
+	scratch []byte
 
 	file *os.File
 	end  int64
@@ -197,12 +200,15 @@ func (k *ListKeeper) seal(l *ContactList) {
 	}
 	l.isHot = false
 	k.hotBytes -= int64(l.n) * k.contactCost()
-	l.sealed = &sealedContacts{b: l.encodeContacts()}
+	k.scratch = l.appendContacts(k.scratch[:0])
+	b := make([]byte, len(k.scratch)) // exact: the budget counts len, the collector cap
+	copy(b, k.scratch)
+	l.sealed = &sealedContacts{b: b}
 	l.Contacts, l.byPassport = nil, nil
-	k.lruPush(l)
-	k.inMem += int64(len(l.sealed.b))
-	for k.cfg.Memory > 0 && k.inMem > k.cfg.Memory && k.lruTail != nil && k.err == nil {
-		k.spill(k.lruTail)
+	l.lruElem = k.lru.PushFront(l)
+	k.inMem += int64(len(b))
+	for k.cfg.Memory > 0 && k.inMem > k.cfg.Memory && k.lru.Len() > 0 && k.err == nil {
+		k.spill(k.lru.Back().Value.(*ContactList))
 	}
 }
 
@@ -279,29 +285,11 @@ func (k *ListKeeper) finish(l *ContactList, keep bool) {
 	}
 }
 
-func (k *ListKeeper) lruPush(l *ContactList) {
-	l.lruPrev, l.lruNext = nil, k.lruHead
-	if k.lruHead != nil {
-		k.lruHead.lruPrev = l
-	}
-	k.lruHead = l
-	if k.lruTail == nil {
-		k.lruTail = l
-	}
-}
-
 func (k *ListKeeper) lruRemove(l *ContactList) {
-	if l.lruPrev != nil {
-		l.lruPrev.lruNext = l.lruNext
-	} else if k.lruHead == l {
-		k.lruHead = l.lruNext
+	if l.lruElem != nil {
+		k.lru.Remove(l.lruElem)
+		l.lruElem = nil
 	}
-	if l.lruNext != nil {
-		l.lruNext.lruPrev = l.lruPrev
-	} else if k.lruTail == l {
-		k.lruTail = l.lruPrev
-	}
-	l.lruPrev, l.lruNext = nil, nil
 }
 
 // sealedContacts are a list's contacts encoded: in memory (b), or n bytes
@@ -356,12 +344,12 @@ func (l *ContactList) Load() error {
 	return nil
 }
 
-// encodeContacts writes the contacts in order: per contact the passport,
+// appendContacts appends the contacts in order: per contact the passport,
 // nickname and GUID, the list mask and network id, the groups (as an index
 // into Groups when the group is one of them, by id and name, else both
 // strings), and the properties sorted by key. Lists is not stored: it is
 // always ListMask.Lists().
-func (l *ContactList) encodeContacts() []byte {
+func (l *ContactList) appendContacts(b []byte) []byte {
 	var index map[Group]int
 	if len(l.Groups) > 0 {
 		index = make(map[Group]int, len(l.Groups))
@@ -371,23 +359,6 @@ func (l *ContactList) encodeContacts() []byte {
 			}
 		}
 	}
-	// Sized exactly: the budget counts len, and the collector cap.
-	size := uvarintLen(uint64(len(l.Contacts)))
-	for _, ct := range l.Contacts {
-		size += stringLen(ct.Passport) + stringLen(ct.Nickname) + stringLen(ct.GUID) +
-			varintLen(int64(ct.ListMask)) + varintLen(int64(ct.NetworkID)) + uvarintLen(uint64(len(ct.GroupIDs))) + uvarintLen(uint64(len(ct.Properties)))
-		for i, id := range ct.GroupIDs {
-			if ref, ok := index[Group{ID: id, Name: ct.Groups[i]}]; ok {
-				size += uvarintLen(uint64(ref))
-			} else {
-				size += 1 + stringLen(id) + stringLen(ct.Groups[i])
-			}
-		}
-		for key, value := range ct.Properties {
-			size += stringLen(key) + stringLen(value)
-		}
-	}
-	b := make([]byte, 0, size)
 	b = binary.AppendUvarint(b, uint64(len(l.Contacts)))
 	var keys []string
 	for _, ct := range l.Contacts {
@@ -438,19 +409,6 @@ func sharedLists(m ListMask) []string {
 	return m.Lists()
 }
 
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
-}
-
-// varintLen is the length of binary.AppendVarint's zig-zag encoding.
-func varintLen(v int64) int { return uvarintLen(uint64(v<<1) ^ uint64(v>>63)) }
-
-func stringLen(s string) int { return uvarintLen(uint64(len(s))) + len(s) }
-
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -461,7 +419,7 @@ func appendString(b []byte, s string) []byte {
 var errCorrupt = errors.New("encoded contact list is corrupt")
 
 // decodeContacts rebuilds Contacts (and, for edits, the index by
-// passport) from encodeContacts' bytes. The strings share one allocation.
+// passport) from appendContacts' bytes. The strings share one allocation.
 func (l *ContactList) decodeContacts(b []byte, forEdit bool) {
 	d := contactDecoder{s: string(b)}
 	n := d.uvarint()
@@ -507,7 +465,7 @@ func (l *ContactList) decodeContacts(b []byte, forEdit bool) {
 	}
 }
 
-// contactDecoder reads what encodeContacts wrote; the first error sticks.
+// contactDecoder reads what appendContacts wrote; the first error sticks.
 type contactDecoder struct {
 	s   string
 	err error
@@ -523,14 +481,10 @@ func (d *contactDecoder) uvarint() uint64 {
 	return v
 }
 
+// varint undoes binary.AppendVarint's zig-zag encoding.
 func (d *contactDecoder) varint() int64 {
-	v, n := binary.Varint([]byte(d.s[:min(len(d.s), binary.MaxVarintLen64)]))
-	if n <= 0 {
-		d.err, d.s = errCorrupt, ""
-		return 0
-	}
-	d.s = d.s[n:]
-	return v
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (d *contactDecoder) string() string {

@@ -364,7 +364,7 @@ func decodeMSG(c *Conn, m *Message) {
 		}
 		if m.Dir == ClientToServer && c.user == "" && f.TypingUser != "" {
 			// A capture that missed USR/ANS still learns who the client is.
-			c.user = keep(ParseHandle(f.TypingUser).Passport)
+			c.user = detach(ParseHandle(f.TypingUser).Passport)
 		}
 		f.meaning = f.TypingUser + " is typing"
 	case ct == "text/x-msnmsgr-datacast":

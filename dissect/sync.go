@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	clist "container/list"
 	"fmt"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ type ContactList struct {
 	sealed            *sealedContacts
 	isHot             bool
 	touched, queuedAt time.Time
-	lruPrev, lruNext  *ContactList
+	lruElem           *clist.Element
 }
 
 // maxContacts bounds a rebuilt list: real lists held at most 1000 RL and
@@ -206,7 +207,7 @@ func (l *ContactList) addGroup(g Group) bool {
 		l.problem(fmt.Sprintf("more than %d groups: the rest are not kept", maxGroups))
 		return false
 	}
-	g = Group{ID: keep(g.ID), Name: keep(g.Name)}
+	g = Group{ID: detach(g.ID), Name: detach(g.Name)}
 	key := passportKey(g.ID)
 	l.Groups = append(l.Groups, g)
 	switch {
@@ -241,7 +242,7 @@ func (l *ContactList) setProperty(props map[string]string, key, value string) {
 		l.problem(fmt.Sprintf("more than %d property keys: %s not kept", maxProperties, key))
 		return
 	}
-	props[keep(key)] = keep(value)
+	props[detach(key)] = detach(value)
 }
 
 // Bounds on what one list keeps (real lists had at most 30 groups and a
@@ -326,7 +327,7 @@ func decodeSYN(c *Conn, m *Message) {
 		if c.sync.clientSeen {
 			m.Note("second SYN on this connection (undefined behaviour)")
 		}
-		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, keep(a[0])
+		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, detach(a[0])
 		return
 	}
 	s := &c.sync
@@ -350,7 +351,7 @@ func decodeSYN(c *Conn, m *Message) {
 		counts = a[len(a)-2:]
 	}
 	l := c.newList("SYN")
-	l.ListVersion, l.SettingsVersion = keep(f.ListVersion), keep(f.SettingsVersion)
+	l.ListVersion, l.SettingsVersion = detach(f.ListVersion), detach(f.SettingsVersion)
 	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID}
 	if counts != nil {
 		nc, err1 := strconv.Atoi(counts[0])
@@ -502,7 +503,7 @@ func decodeValue(c *Conn, m *Message, what string, valid ...string) *ValueFields
 func decodeGTC(c *Conn, m *Message) {
 	f := decodeValue(c, m, "GTC", "A", "N")
 	if f != nil && m.Dir == ServerToClient {
-		c.gtc = keep(f.Value)
+		c.gtc = detach(f.Value)
 		if c.list != nil {
 			c.list.GTC = c.gtc
 		}
@@ -512,7 +513,7 @@ func decodeGTC(c *Conn, m *Message) {
 func decodeBLP(c *Conn, m *Message) {
 	f := decodeValue(c, m, "BLP", "AL", "BL")
 	if f != nil && m.Dir == ServerToClient {
-		c.blp = keep(f.Value)
+		c.blp = detach(f.Value)
 		if c.list != nil {
 			c.list.BLP = c.blp
 		}

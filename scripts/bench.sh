@@ -374,17 +374,23 @@ measure empty floor /dev/null "0" "$work/floor" "$empty"
 measure empty read-json /dev/null "0" "$work/msnsniff" read --format json "$empty"
 measure empty contacts /dev/null "0" "$work/msnsniff" contacts "$empty"
 
+# measure_floors KEY FILE: both floors on FILE, and its packet count.
+measure_floors() {
+	local key=$1 f=$2 pk
+	measure "$key" floor "$work/floor-$key.out" "0" "$work/floor" "$f"
+	pk=$(sed -n 's/.*packets=\([0-9][0-9]*\).*/\1/p' "$work/floor-$key.out")
+	[ -n "$pk" ] || die "cannot find packets=N in the floor's output: $(cat "$work/floor-$key.out")"
+	file_pkts[$key]=$pk
+	measure "$key" floor-zerocopy /dev/null "0" "$work/floor" -zerocopy "$f"
+}
+
 for s in "${sizes[@]}"; do
 	f=${capfile[$s]}
 	file_bytes[$s]=$(stat -c %s "$f")
 	note "== $s: $f (${file_bytes[$s]} bytes); warming the page cache"
 	cat "$f" >/dev/null
 
-	measure "$s" floor "$work/floor-$s.out" "0" "$work/floor" "$f"
-	pk=$(sed -n 's/.*packets=\([0-9][0-9]*\).*/\1/p' "$work/floor-$s.out")
-	[ -n "$pk" ] || die "cannot find packets=N in the floor's output: $(cat "$work/floor-$s.out")"
-	file_pkts[$s]=$pk
-	measure "$s" floor-zerocopy "$work/floor-zc-$s.out" "0" "$work/floor" -zerocopy "$f"
+	measure_floors "$s" "$f"
 
 	# msnsniff exits 3 when a command reports protocol findings: not a failure.
 	measure "$s" read-json /dev/null "0 3" "$work/msnsniff" read --format json "$f"
@@ -405,11 +411,7 @@ for n in "${concurrency[@]}"; do
 	file_bytes[$k]=$(stat -c %s "$f")
 	note "== $n concurrent logins: $f (${file_bytes[$k]} bytes); warming the page cache"
 	cat "$f" >/dev/null
-	measure "$k" floor "$work/floor-$k.out" "0" "$work/floor" "$f"
-	pk=$(sed -n 's/.*packets=\([0-9][0-9]*\).*/\1/p' "$work/floor-$k.out")
-	[ -n "$pk" ] || die "cannot find packets=N in the floor's output: $(cat "$work/floor-$k.out")"
-	file_pkts[$k]=$pk
-	measure "$k" floor-zerocopy /dev/null "0" "$work/floor" -zerocopy "$f"
+	measure_floors "$k" "$f"
 	measure "$k" read-json /dev/null "0 3" "$work/msnsniff" read --format json "$f"
 	measure "$k" contacts /dev/null "0 3" "$work/msnsniff" contacts "$f"
 	measure "$k" check /dev/null "0 3" "$work/msnsniff" check "$f"
