@@ -58,9 +58,16 @@ type Config struct {
 	// so all of them are open at once, each with its whole contact list.
 	// Logins is then ignored.
 	Hold bool
+	// Visit, with Hold, ends every visit that long after its login (OUT,
+	// then the connections close) and logs a new user in at once in its
+	// place: the number of logins open stays Sessions, and the capture
+	// is a login storm at Sessions/Visit logins a second. Zero: visits
+	// stay until the capture ends. It makes a capture of few concurrent
+	// logins with the content of one of many (the benchmark's baseline).
+	Visit time.Duration
 	// LoginWindow is how long the logins of Hold take, from Start; zero
-	// means 5 ms of capture time per visit (200 logins a second), at least
-	// 10 seconds.
+	// means Visit if that is set, else 5 ms of capture time per visit
+	// (200 logins a second), at least 10 seconds.
 	LoginWindow time.Duration
 	// MinContacts and MaxContacts bound the size of each user's contact
 	// list (drawn uniformly between them); zero means 100 to 599.
@@ -136,6 +143,9 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	if cfg.Size <= 0 {
 		return Stats{}, errors.New("workload: Size must be positive")
 	}
+	if cfg.Visit < 0 || cfg.Visit > 0 && !cfg.Hold {
+		return Stats{}, errors.New("workload: Visit must be positive and wants Hold")
+	}
 	if cfg.MinContacts == 0 && cfg.MaxContacts == 0 {
 		cfg.MinContacts, cfg.MaxContacts = 100, 599
 	}
@@ -155,7 +165,11 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	window := 10 * time.Second
 	if cfg.Hold {
 		window = cfg.LoginWindow
-		if window <= 0 {
+		switch {
+		case window > 0:
+		case cfg.Visit > 0:
+			window = cfg.Visit // the storm's rate from the start
+		default:
 			window = max(10*time.Second, time.Duration(cfg.Sessions)*5*time.Millisecond)
 		}
 	}
@@ -345,7 +359,11 @@ func (g *generator) closed(c *conn) {
 	c.stop()
 	c.visit.open--
 	if c.visit.open == 0 {
-		g.startVisit(c.clock.Add(time.Duration(1+g.rng.IntN(30)) * time.Second))
+		pause := time.Duration(1+g.rng.IntN(30)) * time.Second
+		if g.cfg.Hold {
+			pause = 0 // the place is taken at once
+		}
+		g.startVisit(c.clock.Add(pause))
 	}
 }
 

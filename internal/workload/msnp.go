@@ -305,7 +305,10 @@ func (g *generator) notification(s *sess, u *user, v *visit, midstream bool) {
 	// The rest of the visit: ten minutes to an hour of events, or, at a
 	// server (Config.Hold), until the capture ends.
 	d := visitMin + time.Duration(rng.Int64N(int64(visitMax-visitMin)))
-	if g.cfg.Hold {
+	switch {
+	case g.cfg.Visit > 0:
+		d = g.cfg.Visit
+	case g.cfg.Hold:
 		d = math.MaxInt64
 	}
 	g.presenceLoop(s, u, v, online, d)

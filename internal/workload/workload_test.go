@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"testing"
+	"time"
 
 	"github.com/msnsniff/msnsniff/internal/capgen"
 )
@@ -63,5 +64,30 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := Generate(&b, Config{Size: 1000, Format: capgen.PCAPNG}); err == nil {
 		t.Error("no error for pcapng, which the streaming writer does not write")
+	}
+}
+
+// TestHoldVisit: held visits stay for the whole capture unless Visit is
+// set; then each place is taken by a new login when its visit ends, so a
+// capture of few concurrent logins holds many (the benchmark's baseline
+// for the content of a busy server).
+func TestHoldVisit(t *testing.T) {
+	base := Config{Seed: 3, Size: 1 << 40, Duration: 2 * time.Minute, Sessions: 10, Hold: true, MinContacts: 5, MaxContacts: 10}
+	_, held := generate(t, base)
+	if held.Visits != int64(base.Sessions) {
+		t.Fatalf("held: %d visits, want %d", held.Visits, base.Sessions)
+	}
+	storm := base
+	storm.Visit = 5 * time.Second
+	_, st := generate(t, storm)
+	// A visit is its login (a few seconds with the list), Visit, and its
+	// conversations winding down (up to a minute or so): in two minutes
+	// each place sees at least two.
+	if st.Visits < 2*int64(base.Sessions) {
+		t.Fatalf("with Visit %v: %d visits in %v, want at least %d", storm.Visit, st.Visits, base.Duration, 2*base.Sessions)
+	}
+	var b bytes.Buffer
+	if _, err := Generate(&b, Config{Size: 1000, Visit: time.Second}); err == nil {
+		t.Error("no error for Visit without Hold")
 	}
 }

@@ -26,6 +26,7 @@ func main() {
 	flag.Float64Var(&cfg.Loss, "loss", 0, "probability that a data segment is missing")
 	flag.Float64Var(&cfg.Logins, "logins", 0, "share of the first visits that begin with a login (0: the capture starts in the steady state)")
 	flag.BoolVar(&cfg.Hold, "hold", false, "server-side shape: every visit logs in near the start and stays signed in until the capture ends (all -sessions logins open at once)")
+	flag.DurationVar(&cfg.Visit, "visit", 0, "with -hold: every visit signs out this long after its login and a new user logs in in its place (a login storm of -sessions at a time); 0: visits stay until the end")
 	contacts := flag.String("contacts", "100-599", "contact list size of each user: N, or MIN-MAX drawn uniformly")
 	flag.Parse()
 	n, err := parseSize(*size)
