@@ -56,9 +56,9 @@ type Conn struct {
 	showSecrets bool
 	listsOnly   bool
 	transient   bool
-	// omitFramed: Options.OmitFramed (the storage of the messages so
-	// omitted is reused, through omitted).
-	omitFramed bool
+	// omitMessages: Options.OmitMessages (the storage of the messages so
+	// omitted is reused, through messagePool).
+	omitMessages bool
 
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
@@ -112,12 +112,13 @@ type Options struct {
 	// profile), and requests are not paired with replies. Messages then
 	// have no Fields or Meaning and summaries no Unanswered findings.
 	ListsOnly bool
-	// OmitFramed, with ListsOnly, keeps from the sink the messages that
-	// ListsOnly frames without decoding, but those that hit a limit: for
-	// a sink that reads only summaries (and counts limits). Their storage
-	// is then reused from one line to the next, where it was most of what
-	// ListsOnly allocated.
-	OmitFramed bool
+	// OmitMessages, with ListsOnly, keeps every message from the sink but
+	// those that hit a limit: for a sink that reads only summaries (and
+	// counts limits). Their storage is then reused from one line to the
+	// next, and their Meaning is not composed: at a busy server, where
+	// lists are most of the traffic, that was most of what a list report
+	// allocated. Gaps, skips, ends and summaries still reach the sink.
+	OmitMessages bool
 	// TransientPayloads says the sink needs no payload bytes, only what
 	// was decoded from them: Message.Payload is then nil when the message
 	// reaches the sink (PayloadLen still says how long it was). Payloads
@@ -128,7 +129,7 @@ type Options struct {
 // NewConn starts the dissection of one connection.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
 	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, lists: opts.Lists, keepChats: opts.Chats,
-		listsOnly: opts.ListsOnly, omitFramed: opts.ListsOnly && opts.OmitFramed, transient: opts.TransientPayloads}
+		listsOnly: opts.ListsOnly, omitMessages: opts.ListsOnly && opts.OmitMessages, transient: opts.TransientPayloads}
 	for d := range c.framer {
 		c.framer[d] = newFramer(Dir(d), opts.Limits, c, opts.Budget, opts.TransientPayloads)
 		if info.MidStream {
@@ -300,18 +301,15 @@ func command(code string) *Command {
 	return catalogue[code]
 }
 
-// omitted holds the storage of messages Options.OmitFramed kept from the
-// sink, for the next line of any connection: held per connection, it was
-// two messages on every open connection of a busy server.
-var omitted sync.Pool
+// messagePool holds the storage of messages no longer needed, those
+// Options.OmitMessages kept from the sink and those a sink released
+// (Message.Release), for the next line of any connection.
+var messagePool sync.Pool
 
 // parseLine implements framerHost: tokenise, take the TrID, decide the
 // payload.
 func (c *Conn) parseLine(dir Dir, line []byte, off int64) (*Message, payloadKind, int) {
-	var m *Message
-	if c.omitFramed {
-		m, _ = omitted.Get().(*Message)
-	}
+	m, _ := messagePool.Get().(*Message)
 	if m != nil {
 		*m = Message{Line: string(line), Offset: off, Dir: dir}
 	} else {
@@ -440,8 +438,11 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	default:
 		c.pairReply(m)
 	}
+	// A message kept from the sink needs no meaning (a limit's message
+	// reaches it complete).
+	omit := c.omitMessages && m.Limit == ""
 	switch {
-	case light:
+	case light, omit:
 	case m.Meaning != "":
 		// The decoder said it best.
 	case m.Fields != nil:
@@ -460,10 +461,12 @@ func (c *Conn) finish(dir Dir, m *Message, ts time.Time) {
 	if c.transient {
 		m.Payload = nil // it may point into the framer's buffer
 	}
-	if light && c.omitFramed && m.Limit == "" {
-		// Nothing kept a reference: no decoder ran, and what the
-		// connection took from the line (roles, sessions) are strings.
-		omitted.Put(m)
+	if omit {
+		// Nothing kept a reference: what the connection and the decoders
+		// keep of a message are strings (detached where they must not
+		// pin the line) and the decoded Fields, never the message or
+		// its Args, which may be its own storage.
+		messagePool.Put(m)
 		return
 	}
 	ev := &m.event

@@ -328,13 +328,13 @@ func FuzzTransientPayloads(f *testing.F) {
 	})
 }
 
-// FuzzOmitFramed: with ListsOnly, OmitFramed must only hold back the
-// messages framed without decoding (but those that hit a limit), whatever
-// the bytes: every other event is the same as without it. Each event is
+// FuzzOmitMessages: with ListsOnly, OmitMessages must only hold back the
+// messages (but those that hit a limit), whatever the bytes: every other
+// event, summaries included, is the same as without it. Each event is
 // rendered when it reaches the sink and again after the end, and the two
-// must agree: the storage OmitFramed reuses must be only that of the
+// must agree: the storage OmitMessages reuses must be only that of the
 // messages it held back.
-func FuzzOmitFramed(f *testing.F) {
+func FuzzOmitMessages(f *testing.F) {
 	seeds := []string{
 		"VER 1 MSNP8 CVR0\r\nMSG 2 A 5\r\nhelloMSG 3 U 2\r\nhiOUT\r\n",
 		"MSG Hotmail Hotmail 60\r\nMIME-Version: 1.0\r\nContent-Type: text/x-msmsgsprofile\r\n\r\nNLN NLN bob@x.com Bob 0\r\n",
@@ -354,9 +354,8 @@ func FuzzOmitFramed(f *testing.F) {
 		}
 		step := int(chunk%64) + 1
 		type seen struct {
-			ev     *Event
-			text   string
-			framed bool // framed without decoding
+			ev   *Event
+			text string
 		}
 		render := func(ev *Event) string {
 			if m := ev.Message; m != nil {
@@ -364,18 +363,15 @@ func FuzzOmitFramed(f *testing.F) {
 				return fmt.Sprintf("%s|%q|%q|%d %v %d %d|%s|%q|%q|%d %d %s", m.Cmd, m.Line, m.Args, m.TrID, m.HasPayload,
 					m.PayloadLen, m.PayloadMissing, fields, m.Meaning, m.Notes, m.Offset, m.WireLen, m.Limit)
 			}
-			return fmt.Sprintf("%s %d %d %q %s", ev.Kind, ev.Offset, ev.Bytes, ev.Reason, ev.Limit)
+			summary, _ := json.Marshal(ev.Summary)
+			return fmt.Sprintf("%s %d %d %q %s %s", ev.Kind, ev.Offset, ev.Bytes, ev.Reason, ev.Limit, summary)
 		}
 		play := func(omit bool) []seen {
 			var out []seen
-			var c *Conn
-			sink := SinkFunc(func(ev *Event) {
-				framed := ev.Message != nil && c.light(command(ev.Message.Cmd), ev.Message)
-				out = append(out, seen{ev, render(ev), framed})
-			})
+			sink := SinkFunc(func(ev *Event) { out = append(out, seen{ev, render(ev)}) })
 			opts := Options{Limits: Limits{MaxLine: 256, MaxPayload: int(maxPayload%2048) + 1}, Budget: &Budget{Limit: 4096},
-				ListsOnly: true, OmitFramed: omit, TransientPayloads: true}
-			c = NewConn(ConnInfo{ID: "f"}, opts, sink)
+				ListsOnly: true, OmitMessages: omit, TransientPayloads: true}
+			c := NewConn(ConnInfo{ID: "f"}, opts, sink)
 			for i := 0; i < len(data); i += step {
 				c.Data(d, t0, data[i:min(i+step, len(data))])
 			}
@@ -391,12 +387,12 @@ func FuzzOmitFramed(f *testing.F) {
 		all, got := play(false), play(true)
 		var want []string
 		for _, s := range all {
-			if !s.framed || s.ev.Message.Limit != "" {
+			if s.ev.Message == nil || s.ev.Message.Limit != "" {
 				want = append(want, s.text)
 			}
 		}
 		if len(got) != len(want) {
-			t.Fatalf("%d events with OmitFramed, want %d (of %d)", len(got), len(want), len(all))
+			t.Fatalf("%d events with OmitMessages, want %d (of %d)", len(got), len(want), len(all))
 		}
 		for i := range want {
 			if got[i].text != want[i] {

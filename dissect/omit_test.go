@@ -18,12 +18,12 @@ func (w *recordWriter) Write(p []byte) (int, error) {
 }
 
 // omitRun replays the benchmark streams with ListsOnly and, if omit,
-// OmitFramed, and returns each event as its JSON record, with the message
-// events that were light (framed without decoding) marked. Each record is
+// OmitMessages, and returns each event as its JSON record, with the
+// message events marked. Each record is
 // written when the event reached the sink and again after the replay, and
 // the two must agree: a sink may keep events (the pipeline's merge does),
 // so storage that is reused must be only that of omitted messages.
-func omitRun(t *testing.T, omit bool, maxPayload int) (records []string, light []bool) {
+func omitRun(t *testing.T, omit bool, maxPayload int) (records []string, isMsg []bool) {
 	t.Helper()
 	var w recordWriter
 	j := report.NewJSONStream(&w, true)
@@ -46,17 +46,11 @@ func omitRun(t *testing.T, omit bool, maxPayload int) (records []string, light [
 		info, e := *ev.Conn, *ev
 		e.Conn = &info
 		kept = append(kept, &e)
-		m := ev.Message
-		var cmd *dissect.Command
-		if ev.Kind == dissect.KindMessage {
-			cmd = dissect.Lookup(m.Cmd)
-		}
-		isLight := cmd != nil && cmd.Bulk && m.Fields == nil && m.Meaning == ""
-		light = append(light, isLight)
+		isMsg = append(isMsg, ev.Kind == dissect.KindMessage)
 	})
 	opts := benchdata.PipelineOptions()
 	opts.ListsOnly = true
-	opts.OmitFramed = omit
+	opts.OmitMessages = omit
 	opts.MaxPayload = maxPayload
 	size := int64(4 << 20)
 	benchdata.Replay(benchdata.Streams(size), benchdata.Order(size), opts, sink)
@@ -65,37 +59,37 @@ func omitRun(t *testing.T, omit bool, maxPayload int) (records []string, light [
 			t.Fatalf("event %d changed after it reached the sink:\n then %s\n  now %s", i, records[i], r)
 		}
 	}
-	return records, light
+	return records, isMsg
 }
 
-// TestOmitFramed: with OmitFramed, the sink gets exactly the events it
-// gets without, less the messages ListsOnly only frames, those that hit a
-// limit excepted; and every connection's summary (statistics included) is
+// TestOmitMessages: with OmitMessages, the sink gets exactly the events it
+// gets without, less the messages, those that hit a limit excepted; and
+// every connection's summary (statistics and contact lists included) is
 // the same, though the omitted messages' storage was reused.
-func TestOmitFramed(t *testing.T) {
+func TestOmitMessages(t *testing.T) {
 	for _, maxPayload := range []int{dissect.DefaultLimits.MaxPayload, 400} {
-		all, light := omitRun(t, false, maxPayload)
+		all, isMsg := omitRun(t, false, maxPayload)
 		got, _ := omitRun(t, true, maxPayload)
 		var want []string
 		omitted, limited := 0, 0
 		for i, r := range all {
-			if light[i] && !strings.Contains(r, `"limit":`) {
+			if isMsg[i] && !strings.Contains(r, `"limit":`) {
 				omitted++
 				continue
 			}
-			if light[i] {
+			if isMsg[i] {
 				limited++
 			}
 			want = append(want, r)
 		}
 		if omitted < 1000 {
-			t.Fatalf("max payload %d: only %d light messages of %d events: the test checks too little", maxPayload, omitted, len(all))
+			t.Fatalf("max payload %d: only %d messages of %d events: the test checks too little", maxPayload, omitted, len(all))
 		}
 		if maxPayload == 400 && limited == 0 {
-			t.Fatalf("max payload %d: no light message hit a limit: the test checks too little", maxPayload)
+			t.Fatalf("max payload %d: no message hit a limit: the test checks too little", maxPayload)
 		}
 		if len(got) != len(want) {
-			t.Errorf("max payload %d: %d events with OmitFramed, want %d (%d of %d omitted, %d kept for their limit)",
+			t.Errorf("max payload %d: %d events with OmitMessages, want %d (%d of %d omitted, %d kept for their limit)",
 				maxPayload, len(got), len(want), omitted, len(all), limited)
 		}
 		for i := range min(len(got), len(want)) {

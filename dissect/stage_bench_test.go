@@ -10,7 +10,7 @@ import (
 // BenchmarkStageFraming measures the dissect stage with decoding cut down
 // to what contact lists, users and sessions need (Options.ListsOnly): every
 // message is framed, bulk commands are not decoded, requests are not
-// paired, and (Options.OmitFramed) what is only framed does not reach the
+// paired, and (Options.OmitMessages) what is only framed does not reach the
 // sink. It is the closest to framing alone that dissect offers (the
 // commands a contact list is made of, and the login profile MSG, are still
 // decoded). Same input, order and figures as BenchmarkStageDecoding.
@@ -46,7 +46,7 @@ func benchDissect(b *testing.B, listsOnly bool) {
 		events, messages = 0, 0
 		opts := benchdata.PipelineOptions()
 		opts.ListsOnly = listsOnly
-		opts.OmitFramed = listsOnly // as contacts runs it
+		opts.OmitMessages = listsOnly // as contacts runs it
 		benchdata.Replay(streams, order, opts, sink)
 	}
 	if messages == 0 {

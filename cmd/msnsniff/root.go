@@ -78,7 +78,7 @@ func (o *options) dissectOptions() dissect.Options {
 		ListsOnly:   o.listsOnly,
 		// What ListsOnly only frames is of no use to a report of
 		// summaries.
-		OmitFramed: o.summariesOnly,
+		OmitMessages: o.summariesOnly,
 
 		TransientPayloads: !o.keepPayloads,
 	}
