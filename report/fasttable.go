@@ -2,6 +2,8 @@ package report
 
 import (
 	"io"
+	"slices"
+	"sync"
 )
 
 // Tables of plain ASCII text are laid out here directly, byte for byte as
@@ -14,8 +16,13 @@ import (
 
 // writeTable writes header and rows as a table in the project's style.
 func writeTable(w io.Writer, header []string, rows [][]string) error {
-	if b, ok := appendASCIITable(nil, header, rows); ok {
+	bp := tableBufs.Get().(*[]byte)
+	defer tableBufs.Put(bp)
+	if b, ok := appendASCIITable((*bp)[:0], header, rows); ok {
 		_, err := w.Write(b)
+		if cap(b) <= maxPooledTable {
+			*bp = b
+		}
 		return err
 	}
 	t := newTable(w, header...)
@@ -30,6 +37,12 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	}
 	return t.Render()
 }
+
+// tableBufs holds the buffers tables are composed in, for the next
+// table; one larger than maxPooledTable is left to the collector.
+var tableBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledTable = 4 << 20
 
 // plainASCII reports whether s is printable ASCII only: one byte, one
 // column.
@@ -67,6 +80,13 @@ func appendASCIITable(b []byte, header []string, rows [][]string) ([]byte, bool)
 			widths[i] = max(widths[i], len(c))
 		}
 	}
+	// The exact size, so that the table is one allocation at most (a
+	// busy server's capture prints millions of rows, a list at a time).
+	lineLen := 2
+	for _, w := range widths {
+		lineLen += w + 3
+	}
+	b = slices.Grow(b, lineLen*(len(rows)+4))
 	border := func(b []byte) []byte {
 		for _, w := range widths {
 			b = append(b, '+')
