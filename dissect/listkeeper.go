@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,6 +38,16 @@ type ListConfig struct {
 	// Zero means no bound (nothing is spilled); lists are still sealed.
 	Memory int64
 	Dir    string
+	// Pressure, when set (from any goroutine, shared by every keeper of
+	// a run), says the process's heap is near its limit; keepers read it
+	// at their next message. Under pressure a keeper with a memory budget
+	// keeps no sealed list in memory: those held go to the spill file at
+	// once, and so does every list sealed until the pressure ends. Sealed
+	// lists are pointer-free, so the collector does not scan them, but
+	// they take the room it would otherwise leave between collections:
+	// near the limit, it then collects without pause. A keeper without a
+	// budget (Memory 0) ignores it, as it was asked to spill nothing.
+	Pressure *atomic.Bool
 }
 
 // ListKeeper keeps the contact lists of the connections one dissector
@@ -74,6 +85,13 @@ type ListKeeper struct {
 	firstSpill time.Time
 	firstConn  string
 	err        error
+
+	// pressed is what tick last saw of ListConfig.Pressure. While
+	// pressed, every sealed list goes to the spill file.
+	pressed   bool
+	sheds     int
+	firstShed time.Time
+	shedConn  string
 }
 
 // NewListKeeper returns a keeper configured by cfg.
@@ -112,11 +130,43 @@ type SpillStats struct {
 	// Err is the first error writing or reading the spill file (lists
 	// then stay in memory, over the budget: output matters more).
 	Err error
+	// Sheds counts the times heap pressure (ListConfig.Pressure) made
+	// the keeper spill every sealed list it held, and says when (capture
+	// time) and with whose list (the oldest held) it first did; ShedConn
+	// is empty when it held none then.
+	Sheds     int
+	FirstShed time.Time
+	ShedConn  string
 }
 
 // Spills reports the keeper's spills.
 func (k *ListKeeper) Spills() SpillStats {
-	return SpillStats{Lists: k.spills, First: k.firstSpill, Conn: k.firstConn, Err: k.err}
+	return SpillStats{Lists: k.spills, First: k.firstSpill, Conn: k.firstConn, Err: k.err,
+		Sheds: k.sheds, FirstShed: k.firstShed, ShedConn: k.shedConn}
+}
+
+// shed applies a change of pressure (ListConfig.Pressure).
+func (k *ListKeeper) shed(on bool) {
+	k.pressed = on
+	if !on || k.cfg.Memory == 0 {
+		return
+	}
+	if k.sheds == 0 {
+		k.firstShed = k.now
+		if k.lru.Len() > 0 {
+			k.shedConn = k.lru.Back().Value.(*ContactList).Conn
+		}
+	}
+	k.sheds++
+	k.spillOver(0)
+}
+
+// spillOver spills the least recently sealed lists until at most limit
+// bytes of them stay in memory.
+func (k *ListKeeper) spillOver(limit int64) {
+	for k.inMem > limit && k.lru.Len() > 0 && k.err == nil {
+		k.spill(k.lru.Back().Value.(*ContactList))
+	}
 }
 
 // tick advances the keeper's clock and seals the lists that went quiet
@@ -124,6 +174,11 @@ func (k *ListKeeper) Spills() SpillStats {
 func (k *ListKeeper) tick(now time.Time) {
 	if now.After(k.now) {
 		k.now = now
+	}
+	if k.cfg.Pressure != nil {
+		if p := k.cfg.Pressure.Load(); p != k.pressed {
+			k.shed(p)
+		}
 	}
 	for i, l := range k.sealNext {
 		k.seal(l)
@@ -207,8 +262,12 @@ func (k *ListKeeper) seal(l *ContactList) {
 	l.Contacts, l.byPassport = nil, nil
 	l.lruElem = k.lru.PushFront(l)
 	k.inMem += int64(len(b))
-	for k.cfg.Memory > 0 && k.inMem > k.cfg.Memory && k.lru.Len() > 0 && k.err == nil {
-		k.spill(k.lru.Back().Value.(*ContactList))
+	switch {
+	case k.cfg.Memory == 0:
+	case k.pressed:
+		k.spillOver(0)
+	default:
+		k.spillOver(k.cfg.Memory)
 	}
 }
 

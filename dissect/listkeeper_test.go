@@ -5,6 +5,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -238,4 +239,64 @@ func FuzzListKeeper(f *testing.F) {
 			t.Fatalf("lean problems %q, want %q", lean.Problems, want.Problems)
 		}
 	})
+}
+
+// TestListKeeperPressure: under heap pressure a keeper spills every
+// sealed list it holds and each one it seals until the pressure ends,
+// counts the shed once per onset (naming the oldest list held), and what
+// it rebuilds is unchanged; a keeper without a budget ignores pressure.
+func TestListKeeperPressure(t *testing.T) {
+	steps := keeperSessions["MSNP10 with edits"]
+	_, want := keeperRun(t, steps, nil)
+	var pressure atomic.Bool
+	k := NewListKeeper(ListConfig{Memory: 1 << 20, Dir: t.TempDir(), Pressure: &pressure})
+	k.quiet = 0 // seal after every line
+	run := func(id string) *ContactList {
+		col := &collector{}
+		c := NewConn(ConnInfo{ID: id, Client: "10.0.0.1:1025", Server: "10.0.0.2:1863"}, Options{Lists: k}, col)
+		for i, s := range steps[:len(steps)-1] { // the connection stays open
+			c.Data(s.dir, t0.Add(time.Duration(i)*time.Second), []byte(s.data))
+		}
+		return c.list
+	}
+	first := run("c1")
+	if k.inMem == 0 || k.Spills().Lists != 0 {
+		t.Fatalf("no pressure: %d bytes in memory, %d lists spilled; want some, none", k.inMem, k.Spills().Lists)
+	}
+	pressure.Store(true)
+	second := run("c2")
+	st := k.Spills()
+	if k.inMem != 0 || st.Lists < 2 || first.sealed == nil || first.sealed.f == nil {
+		t.Fatalf("under pressure: %d bytes in memory, %d lists spilled, first list %+v; want none, both lists on file", k.inMem, st.Lists, first.sealed)
+	}
+	if st.Sheds != 1 || st.ShedConn != "c1" || !st.FirstShed.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("sheds %d, first on %q at %v; want 1 on c1 at the last line of c1", st.Sheds, st.ShedConn, st.FirstShed)
+	}
+	pressure.Store(false)
+	third := run("c3")
+	if k.inMem == 0 || k.Spills().Sheds != 1 {
+		t.Fatalf("pressure over: %d bytes in memory, %d sheds; want some, still 1", k.inMem, k.Spills().Sheds)
+	}
+	for _, l := range []*ContactList{third, first, second} {
+		if err := l.Load(); err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Contacts) != len(want.Contacts)-1 { // the last step adds frank
+			t.Fatalf("list %s: %d contacts, want %d", l.Conn, len(l.Contacts), len(want.Contacts)-1)
+		}
+		id := l.Conn
+		l.Conn = third.Conn
+		if a, b := listJSON(t, l), listJSON(t, third); a != b {
+			t.Errorf("list %s, back from the spill file, differs from one kept in memory:\n got %s\nwant %s", id, a, b)
+		}
+	}
+
+	unbounded := NewListKeeper(ListConfig{Pressure: &pressure})
+	pressure.Store(true)
+	k = unbounded
+	k.quiet = 0
+	run("c4")
+	if k.inMem == 0 || k.Spills().Lists != 0 || k.Spills().Sheds != 0 {
+		t.Fatalf("no budget, under pressure: %d bytes in memory, spills %+v; want lists kept, nothing spilled", k.inMem, k.Spills())
+	}
 }

@@ -284,6 +284,7 @@ func runLive(cmd *cobra.Command, o *options, lo *liveOptions) error {
 
 	start := time.Now()
 	var outErr error
+	stopWatch := p.watchHeap()
 	_, capErr := p.feed(live, func() bool {
 		if outErr = perPacket(); outErr != nil || writeErr != nil {
 			return false
@@ -304,6 +305,7 @@ func runLive(cmd *cobra.Command, o *options, lo *liveOptions) error {
 		reason.set("error")
 	}
 	p.asm.Flush(stopped.UTC())
+	stopWatch()
 	warningsDone()
 	p.reportLimits()
 	if err := flush(); err != nil && outErr == nil {

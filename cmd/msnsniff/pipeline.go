@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,8 +43,10 @@ type pipeline struct {
 	limits map[string]*reassembly.LimitHit
 	// stage is set while the reading stage runs on its own goroutine.
 	stage *stager
-	// keepers are the dissectors' ListKeepers, for their spill reports.
-	keepers []*dissect.ListKeeper
+	// keepers are the dissectors' ListKeepers, for their spill reports;
+	// pressure is their shared ListConfig.Pressure (watchHeap).
+	keepers  []*dissect.ListKeeper
+	pressure atomic.Bool
 }
 
 // problem is a run-level finding about an input, or a limit that was hit.
@@ -117,8 +121,12 @@ func (p *pipeline) reportLimits() {
 	for k, v := range p.asm.Stats().Limits {
 		all[k] = v
 	}
-	if h := p.listSpills(); h != nil {
-		all["max-lists-memory"] = h
+	spills, sheds := p.listSpills()
+	if spills != nil {
+		all["max-lists-memory"] = spills
+	}
+	if sheds != nil {
+		all["memory-limit"] = sheds
 	}
 	names := make([]string, 0, len(all))
 	for k := range all {
@@ -132,28 +140,32 @@ func (p *pipeline) reportLimits() {
 	}
 }
 
-// listSpills sums the dissectors' contact-list spills as a limit hit: the
-// lists that went to the spill file, and the first to go. Nothing is lost
-// by it, but the memory bound was reached and the run got slower.
-func (p *pipeline) listSpills() *reassembly.LimitHit {
-	var h *reassembly.LimitHit
+// listSpills sums the dissectors' contact-list spills as limit hits: the
+// lists that went to the spill file, and the first to go; and the times
+// heap pressure made them spill all they held (pressure.go). Nothing is
+// lost by either, but a memory bound was reached and the run got slower.
+func (p *pipeline) listSpills() (spills, sheds *reassembly.LimitHit) {
+	add := func(h **reassembly.LimitHit, count int, first time.Time, conn string) {
+		if count == 0 {
+			return
+		}
+		n := connNumber(conn)
+		if *h == nil {
+			*h = &reassembly.LimitHit{First: first, Conn: n}
+		} else if first.Before((*h).First) || first.Equal((*h).First) && n < (*h).Conn {
+			(*h).First, (*h).Conn = first, n
+		}
+		(*h).Count += count
+	}
 	for _, k := range p.keepers {
 		st := k.Spills()
 		if st.Err != nil {
 			p.report(problem{Msg: "contact lists kept in memory over --max-lists-memory: " + st.Err.Error()})
 		}
-		if st.Lists == 0 {
-			continue
-		}
-		n := connNumber(st.Conn)
-		if h == nil {
-			h = &reassembly.LimitHit{First: st.First, Conn: n}
-		} else if st.First.Before(h.First) || st.First.Equal(h.First) && n < h.Conn {
-			h.First, h.Conn = st.First, n
-		}
-		h.Count += st.Lists
+		add(&spills, st.Lists, st.First, st.Conn)
+		add(&sheds, st.Sheds, st.FirstShed, st.ShedConn)
 	}
-	return h
+	return spills, sheds
 }
 
 // run analyses the inputs in order as one capture (connections may span
@@ -170,12 +182,21 @@ func (p *pipeline) run(names []string) {
 		}
 		p.asm.Flush(last)
 	}
+	stop := p.watchHeap()
 	if p.opts.parallel {
 		p.runStaged(read, p.opts.dissectors)
 	} else {
 		read()
 	}
+	stop()
 	p.reportLimits()
+}
+
+// watchHeap sets the keepers' pressure while the live heap is near the
+// memory limit in force (pressure.go), until the returned function is
+// called.
+func (p *pipeline) watchHeap() (stop func()) {
+	return watchHeap(&p.pressure, debug.SetMemoryLimit(-1))
 }
 
 // inOrder runs fn where it belongs in the sequence of handler calls: at
@@ -389,7 +410,8 @@ func (p *pipeline) newDissector(sink dissect.Sink, share int) *dissector {
 	opts := p.opts.dissectOptions()
 	d := &dissector{sink: sink, conns: map[int]*connEntry{}, tracker: dissect.NewTracker()}
 	opts.Tracker, opts.Budget = d.tracker, p.budget
-	opts.Lists = dissect.NewListKeeper(dissect.ListConfig{Lean: !p.opts.contactRecords, Memory: p.opts.maxListsMemory / int64(share)})
+	opts.Lists = dissect.NewListKeeper(dissect.ListConfig{Lean: !p.opts.contactRecords, Memory: p.opts.maxListsMemory / int64(share),
+		Pressure: &p.pressure})
 	p.keepers = append(p.keepers, opts.Lists)
 	d.opts = opts
 	return d

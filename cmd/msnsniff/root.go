@@ -47,6 +47,9 @@ type options struct {
 	// maxListsMemory bounds the sealed contact lists kept in memory;
 	// beyond it they are spilled to a temporary file.
 	maxListsMemory int64
+	// memoryLimit is the Go runtime's soft memory limit (unless
+	// GOMEMLIMIT is set); near it the lists are shed (pressure.go).
+	memoryLimit int64
 	// parallel runs reading and reassembly on a goroutine of their own.
 	parallel bool
 	// dissectors is how many goroutines dissect with parallel.
@@ -118,6 +121,9 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 			default:
 				return fmt.Errorf("--color %q: want auto, always or never", o.color)
 			}
+			if err := o.setMemoryLimit(); err != nil {
+				return err
+			}
 			return o.prof.start()
 		},
 		SilenceUsage:  true,
@@ -133,6 +139,7 @@ annotated transcript, a JSON event stream or the rebuilt contact lists.`,
 	pf.DurationVar(&o.idleTimeout, "idle-timeout", 2*time.Hour, "end a connection silent this long in capture time (0 = never)")
 	pf.Int64Var(&o.maxPendingTotal, "max-pending-total", 256<<20, "payload bytes held by all connections together (beyond it payloads are counted, not kept)")
 	pf.Int64Var(&o.maxListsMemory, "max-lists-memory", 16<<20, "bytes of contact lists of open logins kept in memory (compactly, once their sync is over); beyond it they wait in a temporary file (0 = no bound)")
+	pf.Int64Var(&o.memoryLimit, "memory-limit", defaultMemoryLimit, "soft limit of the program's memory, in bytes: the collector works harder near it, and contact lists go to their temporary file when the live heap passes 40 % of it (0 = none; GOMEMLIMIT, when set, decides instead)")
 	pf.StringVar(&o.color, "color", "auto", "colour the transcript: auto (when writing to a terminal and NO_COLOR is unset), always or never")
 	pf.BoolVar(&o.parallel, "parallel", runtime.GOMAXPROCS(0) > 1, "read and reassemble capture files on one core while dissecting (and encoding JSON) on another: same output (default on when there is more than one CPU; live capture stays sequential, for latency)")
 	pf.IntVar(&o.dissectors, "dissectors", defaultDissectors(), "with --parallel, dissect on this many goroutines, each taking the connections of some client addresses: same output")

@@ -466,4 +466,15 @@ func TestTortureBusyServer(t *testing.T) {
 	if len(got) != len(sent) {
 		t.Errorf("%d lists printed of the %d sent", len(got), len(sent))
 	}
+
+	// Under heap pressure (a memory limit far below what the logins
+	// take), the lists are shed to the spill file, it is said, and the
+	// report is the same.
+	pressed, errOut, code, _ := runMeasured(t, "contacts", "--format", "json", "--memory-limit", strconv.Itoa(32<<20), path)
+	if code != 0 || !strings.Contains(errOut, "limit --memory-limit hit") {
+		t.Errorf("contacts --memory-limit 32 MiB: exit %d, no shedding reported: %q", code, errOut)
+	}
+	if pressed != out {
+		t.Errorf("contacts --memory-limit 32 MiB: the report differs (%d bytes, want %d)", len(pressed), len(out))
+	}
 }
