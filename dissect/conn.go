@@ -301,9 +301,9 @@ func command(code string) *Command {
 	return catalogue[code]
 }
 
-// messagePool holds the storage of messages no longer needed, those
-// Options.OmitMessages kept from the sink and those a sink released
-// (Message.Release), for the next line of any connection.
+// messagePool holds the storage of the messages Options.OmitMessages
+// kept from the sink, for the next line of any connection (held per
+// connection, it was a message on every open login of a busy server).
 var messagePool sync.Pool
 
 // parseLine implements framerHost: tokenise, take the TrID, decide the
