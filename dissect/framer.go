@@ -97,17 +97,10 @@ type framer struct {
 	transient bool
 	waiting   bool
 
-	// probes counts the full checks left for candidates on the current
-	// line while resynchronising.
-	probes int
-
-	// resync is set while looking for the next plausible command line.
-	resync     bool
-	skipReason string
-	skipLimit  string
-	skipN      int
-	skipOff    int64
-	skipTS     time.Time
+	// rs is set while looking for the next plausible command line: a
+	// state of its own, as framing is rarely lost and a busy server's
+	// capture holds two framers per open connection.
+	rs *resyncState
 
 	ended bool
 }
@@ -228,38 +221,50 @@ func (f *framer) consume(n int) {
 
 func (f *framer) unread() []byte { return f.buf[f.r:] }
 
+// resyncState is what resynchronising keeps: the full checks left for
+// candidates on the current line, and the run of bytes skipped so far
+// (none yet when n is 0): why, which limit caused it, where and when it
+// started.
+type resyncState struct {
+	probes        int
+	reason, limit string
+	n             int
+	off           int64
+	ts            time.Time
+}
+
 // startResync switches to scanning for the next plausible command line.
 func (f *framer) startResync(reason string) { f.startResyncLimit(reason, "") }
 
 // startResyncLimit is startResync for a skip caused by a limit (named as
 // its flag), so the skip event says which limit was hit.
 func (f *framer) startResyncLimit(reason, limit string) {
-	if !f.resync {
-		f.resync = true
-		f.skipReason = reason
-		f.skipLimit = limit
-		f.skipN = 0 // skip sets where the run starts
+	if f.rs == nil {
+		f.rs = &resyncState{reason: reason, limit: limit}
 	}
 }
 
-// skip drops n unread bytes as garbage while resynchronising.
+// skip drops n unread bytes as garbage while resynchronising (it starts
+// resynchronising if that was not done).
 func (f *framer) skip(n int) {
 	if n <= 0 {
 		return
 	}
-	if f.skipN == 0 {
-		f.skipOff = f.off
-		f.skipTS = f.tsAt(f.off)
+	f.startResync("unframed bytes")
+	rs := f.rs
+	if rs.n == 0 {
+		rs.off = f.off
+		rs.ts = f.tsAt(f.off)
 	}
-	f.skipN += n
+	rs.n += n
 	f.consume(n)
 }
 
 // reportSkip emits the bytes skipped so far, if any.
 func (f *framer) reportSkip() {
-	if f.skipN > 0 {
-		f.host.skipped(f.dir, f.skipOff, f.skipTS, f.skipN, f.skipReason, f.skipLimit)
-		f.skipN = 0
+	if rs := f.rs; rs != nil && rs.n > 0 {
+		f.host.skipped(f.dir, rs.off, rs.ts, rs.n, rs.reason, rs.limit)
+		rs.n = 0
 	}
 }
 
@@ -272,7 +277,7 @@ func (f *framer) run() {
 			}
 			continue
 		}
-		if f.resync {
+		if f.rs != nil {
 			if !f.scan() {
 				return
 			}
@@ -464,7 +469,7 @@ func (f *framer) scan() bool {
 			} else {
 				nl = -2 // no LF in the rest of the buffer
 			}
-			f.probes = maxProbesPerLine
+			f.rs.probes = maxProbesPerLine
 		}
 		lf := -1
 		if nl >= 0 {
@@ -474,7 +479,7 @@ func (f *framer) scan() bool {
 		case verdictYes:
 			f.skip(pos)
 			f.reportSkip()
-			f.resync = false
+			f.rs = nil
 			return true
 		case verdictMore:
 			f.skip(pos)
@@ -527,12 +532,12 @@ func (f *framer) plausibleAt(b []byte, lf int) verdict {
 		}
 		return verdictMore
 	}
-	if f.probes <= 0 {
+	if f.rs.probes <= 0 {
 		// Bytes crafted to look like command starts all along one line:
 		// stop probing it, so hostile input costs linear time.
 		return verdictNo
 	}
-	f.probes--
+	f.rs.probes--
 	line := bytes.TrimSuffix(b[:i], []byte{'\r'})
 	if len(line) > f.lim.MaxLine {
 		return verdictNo // readLine would refuse it: never resume on it
@@ -586,7 +591,7 @@ func (f *framer) gap(n int, ts time.Time) {
 		f.skip(len(u))
 	}
 	f.reportSkip()
-	f.resync = false
+	f.rs = nil
 	f.startResync("resynchronising after a capture gap")
 	f.off += int64(n)
 	f.marks = append(f.marks[:0], tsMark{off: f.off, ts: ts})
