@@ -28,7 +28,10 @@ type Conn struct {
 	// starts after them (an MSNP13+ ADL list).
 	gtc, blp string
 
-	sync syncState
+	// sync is the synchronisation in progress or done, made by the first
+	// sync command (syncing): switchboards, most of a busy server's
+	// connections, never have one.
+	sync *syncState
 	list *ContactList
 	// lists keeps the list compact once it is quiet (Options.Lists).
 	lists *ListKeeper

@@ -282,6 +282,14 @@ type syncState struct {
 	lastList     string
 }
 
+// syncing returns the connection's synchronisation state, making it.
+func (c *Conn) syncing() *syncState {
+	if c.sync == nil {
+		c.sync = &syncState{}
+	}
+	return c.sync
+}
+
 // SYNFields is a decoded SYN line.
 type SYNFields struct {
 	ListVersion     string `json:"list_version"`
@@ -324,13 +332,14 @@ func decodeSYN(c *Conn, m *Message) {
 	}
 	if m.Dir == ClientToServer {
 		f.Request = true
-		if c.sync.clientSeen {
+		s := c.syncing()
+		if s.clientSeen {
 			m.Note("second SYN on this connection (undefined behaviour)")
 		}
-		c.sync.clientSeen, c.sync.clientTrID, c.sync.clientVersion = true, m.TrID, detach(a[0])
+		s.clientSeen, s.clientTrID, s.clientVersion = true, m.TrID, detach(a[0])
 		return
 	}
-	s := &c.sync
+	s := c.syncing()
 	s.replies++
 	if s.replies > 1 {
 		m.Note("second SYN reply on this connection")
@@ -384,19 +393,20 @@ func decodeSYN(c *Conn, m *Message) {
 // syncBoundary runs before a server message is decoded: a line that is
 // not part of the burst ends it.
 func (c *Conn) syncBoundary(m *Message) {
-	if !c.sync.active {
+	s := c.sync
+	if s == nil || !s.active {
 		return
 	}
 	switch m.Cmd {
 	case "GTC", "BLP", "PRP", "LSG", "LST", "BPR":
-		c.sync.tentative = false
-		if c.sync.perList {
-			if m.HasTrID && m.TrID == c.sync.trID || m.Cmd == "BPR" {
+		s.tentative = false
+		if s.perList {
+			if m.HasTrID && m.TrID == s.trID || m.Cmd == "BPR" {
 				return
 			}
 		} else if !m.HasTrID {
 			return
-		} else if m.TrID == c.sync.trID {
+		} else if m.TrID == s.trID {
 			// sync.md §4: MSNP8+ burst lines carry no TrID.
 			m.Note("burst line carries the SYN's TrID, which MSNP8 and later forbid")
 			return
@@ -407,10 +417,10 @@ func (c *Conn) syncBoundary(m *Message) {
 			return
 		}
 	}
-	if c.sync.tentative {
+	if s.tentative {
 		// An MSNP2-7-looking reply followed by no burst: it was a cache-current
 		// reply of a dialect we could not see.
-		c.sync.active = false
+		s.active = false
 		c.list.CacheCurrent, c.list.Complete = true, true
 		return
 	}
@@ -420,8 +430,8 @@ func (c *Conn) syncBoundary(m *Message) {
 // endBurst closes an active burst and checks it against the SYN counts.
 // The finding is noted on m (the line that ended the burst) when given.
 func (c *Conn) endBurst(m *Message) {
-	s := &c.sync
-	if !s.active {
+	s := c.sync
+	if s == nil || !s.active {
 		return
 	}
 	s.active = false
@@ -588,7 +598,7 @@ func decodeBPR(c *Conn, m *Message) {
 	a := m.Args
 	f := &PropertyFields{}
 	m.Fields = f
-	s := &c.sync
+	s := c.syncing()
 	switch {
 	case len(a) >= 3 && isDigits(a[0]) && strings.Contains(a[1], "@"):
 		// MSNP5–9: BPR listVersion handle key {value}
@@ -676,10 +686,10 @@ func decodeLSG(c *Conn, m *Message) {
 	if !c.list.addGroup(Group{ID: f.GroupID, Name: f.Name}) {
 		return
 	}
-	if c.sync.active {
-		c.sync.lsg++
-		if c.sync.hasCounts && c.sync.lsg > c.sync.expGroups {
-			m.Note(fmt.Sprintf("LSG beyond the %d groups announced by SYN", c.sync.expGroups))
+	if s := c.sync; s != nil && s.active {
+		s.lsg++
+		if s.hasCounts && s.lsg > s.expGroups {
+			m.Note(fmt.Sprintf("LSG beyond the %d groups announced by SYN", s.expGroups))
 		}
 	}
 }
@@ -875,7 +885,7 @@ func (c *Conn) lstHasNetworkID(f *LSTFields, rest []string) bool {
 // addLST folds a decoded LST line into the contact list.
 func (c *Conn) addLST(m *Message, f *LSTFields) {
 	l := c.list
-	s := &c.sync
+	s := c.syncing()
 	if l == nil {
 		// An LST outside a captured SYN (the reply was missed): still
 		// rebuild what we can.
@@ -951,7 +961,7 @@ func (c *Conn) addLST(m *Message, f *LSTFields) {
 // order, index running 1…total per list; the RL line with index == total
 // ends the burst.
 func (c *Conn) checkPerListOrder(m *Message, f *LSTFields) {
-	s := &c.sync
+	s := c.syncing()
 	order := map[string]int{"FL": 0, "AL": 1, "BL": 2, "RL": 3}
 	if s.lastList != f.List {
 		if s.lastList != "" && order[f.List] < order[s.lastList] {

@@ -254,7 +254,7 @@ func (c *Conn) pairReply(m *Message) {
 	if c.Info.MidStream && (!c.sawRequest || m.TrID < c.firstTrID) {
 		return // answers a request sent before the capture started
 	}
-	if c.sync.perList && m.TrID == c.sync.trID {
+	if c.sync != nil && c.sync.perList && m.TrID == c.sync.trID {
 		return
 	}
 	if len(c.orphans) < maxPending {
