@@ -167,11 +167,20 @@ func keyOf(a, b netip.AddrPort) connKey {
 	return connKey{a, b}
 }
 
+// key is the connection's map key. It is computed rather than kept: a
+// busy server's capture holds tens of thousands of connections, and the
+// endpoints are in Conn already.
+func (c *conn) key() connKey { return keyOf(c.Client, c.Server) }
+
+// between says whether a segment from src to dst belongs to c.
+func (c *conn) between(src, dst netip.AddrPort) bool {
+	return src == c.Client && dst == c.Server || src == c.Server && dst == c.Client
+}
+
 // conn is the Assembler's state for one connection; the embedded Conn is
 // what handlers see.
 type conn struct {
 	Conn
-	key  connKey
 	dirs [2]half
 	held int // as Assembler.held, for this connection
 
@@ -253,10 +262,9 @@ func (a *Assembler) Add(s *Segment) {
 	if a.idle > 0 {
 		a.expireIdle(s.Timestamp)
 	}
-	k := keyOf(s.Src, s.Dst)
 	c := a.last
-	if c == nil || c.key != k {
-		c = a.conns[k]
+	if c == nil || !c.between(s.Src, s.Dst) {
+		c = a.conns[keyOf(s.Src, s.Dst)]
 	}
 	if c != nil {
 		a.last = c
@@ -270,6 +278,7 @@ func (a *Assembler) Add(s *Segment) {
 		a.stats.Reused++
 		a.retire(c, s.Timestamp, EndReused)
 	}
+	k := keyOf(s.Src, s.Dst)
 	if i, ok := a.tombs.find(k); ok {
 		t := a.tombs.at(i)
 		switch {
@@ -300,7 +309,7 @@ func (a *Assembler) open(k connKey, s *Segment) *conn {
 	}
 	a.lastID++
 	a.stats.Conns++
-	c := &conn{key: k}
+	c := &conn{}
 	c.ID = a.lastID
 	c.Start = s.Timestamp
 	c.Client, c.Server = a.roles(s)
@@ -367,7 +376,7 @@ func (a *Assembler) retire(c *conn, ts time.Time, why EndReason) {
 }
 
 func (a *Assembler) close(c *conn, ts time.Time) {
-	delete(a.conns, c.key)
+	delete(a.conns, c.key())
 	if a.last == c {
 		a.last = nil
 	}

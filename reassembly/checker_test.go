@@ -143,7 +143,7 @@ func (a *Assembler) verify() []string {
 	held, buffered, listed := 0, 0, 0
 	for c := a.newest; c != nil; c = c.older {
 		listed++
-		if a.conns[c.key] != c {
+		if a.conns[c.key()] != c {
 			fail("LRU list holds a connection not in the table")
 		}
 	}

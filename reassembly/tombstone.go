@@ -65,7 +65,7 @@ func (t *tombstones) at(i int) *tombstone { return &t.q[i-t.first] }
 // the cap, the oldest. Removed entries waiting to reach the front count
 // against a cap of their own, twice max.
 func (t *tombstones) add(c *conn, ts time.Time) {
-	if old, ok := t.index[c.key]; ok {
+	if old, ok := t.index[c.key()]; ok {
 		t.remove(old)
 	}
 	for len(t.q) > 0 && (len(t.index) >= t.max || len(t.q) >= 2*t.max || !t.q[0].live || ts.Sub(t.q[0].ts) > tombstoneTTL) {
@@ -76,11 +76,11 @@ func (t *tombstones) add(c *conn, ts time.Time) {
 		t.q = t.q[1:]
 		t.first++
 	}
-	e := tombstone{key: c.key, client: c.Client, ts: ts, live: true}
+	e := tombstone{key: c.key(), client: c.Client, ts: ts, live: true}
 	for d := range c.dirs {
 		e.isn[d], e.syn[d] = c.dirs[d].isn, c.dirs[d].synSeen
 	}
-	t.index[c.key] = t.first + len(t.q)
+	t.index[c.key()] = t.first + len(t.q)
 	t.q = append(t.q, e)
 }
 

@@ -13,7 +13,7 @@ func TestTombstonesExpireAndCap(t *testing.T) {
 	server := netip.MustParseAddrPort("10.0.0.1:1863")
 	closed := func(n int) *conn {
 		client := netip.AddrPortFrom(netip.MustParseAddr("10.1.0.1"), uint16(1024+n))
-		return &conn{Conn: Conn{Client: client}, key: keyOf(client, server)}
+		return &conn{Conn: Conn{Client: client, Server: server}}
 	}
 	t0 := time.Date(2006, 3, 1, 9, 0, 0, 0, time.UTC)
 	check := func(ts *tombstones) {
@@ -35,10 +35,10 @@ func TestTombstonesExpireAndCap(t *testing.T) {
 	if got, want := ts.len(), int(tombstoneTTL/time.Second)+1; got > want {
 		t.Errorf("%d tombstones after an hour of closes, want at most %d (the TTL's worth)", got, want)
 	}
-	if _, ok := ts.find(closed(0).key); ok {
+	if _, ok := ts.find(closed(0).key()); ok {
 		t.Error("an hour-old tombstone is still there")
 	}
-	if _, ok := ts.find(closed(3599).key); !ok {
+	if _, ok := ts.find(closed(3599).key()); !ok {
 		t.Error("the newest tombstone is missing")
 	}
 	if len(ts.q) > 2*ts.max {
@@ -55,14 +55,14 @@ func TestTombstonesExpireAndCap(t *testing.T) {
 	if burst.len() != 100 {
 		t.Errorf("%d tombstones after a burst of 1000, want the cap (100)", burst.len())
 	}
-	if _, ok := burst.find(closed(899).key); ok {
+	if _, ok := burst.find(closed(899).key()); ok {
 		t.Error("a tombstone beyond the cap is still there")
 	}
 
 	// Removing one, and closing a tuple again, leave one entry per tuple.
-	i, _ := burst.find(closed(950).key)
+	i, _ := burst.find(closed(950).key())
 	burst.remove(i)
-	if _, ok := burst.find(closed(950).key); ok {
+	if _, ok := burst.find(closed(950).key()); ok {
 		t.Error("a removed tombstone is found")
 	}
 	burst.add(closed(999), t0.Add(time.Second))
