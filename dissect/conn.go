@@ -20,25 +20,17 @@ type Conn struct {
 	framer [2]*framer
 
 	dialect dialect
-	// abch is the profile's ABCHMigrated flag: -1 unknown, 0 or 1.
-	abch int8
 	// user is the signed-in passport, from USR/ANS/CVR.
 	user string
-	// gtc and blp are the server's latest GTC and BLP, for a list that
-	// starts after them (an MSNP13+ ADL list).
-	gtc, blp string
 
-	// sync is the synchronisation in progress or done, made by the first
-	// sync command (syncing): switchboards, most of a busy server's
-	// connections, never have one.
+	// sync is the synchronisation in progress or done (and the GTC, BLP
+	// and ADLs it needs), made by the first sync command (syncing):
+	// switchboards, most of a busy server's connections, never have one.
 	sync *syncState
 	list *ContactList
 	// lists keeps the list compact once it is quiet (Options.Lists).
 	lists *ListKeeper
-	// pendingADL holds client ADL/RML commands until the server answers.
-	pendingADL map[uint32]pendingList
 
-	ended [2]bool
 	stats connStats
 	// known counts messages of known commands: a connection with none is
 	// not MSNP.
@@ -47,14 +39,19 @@ type Conn struct {
 	// now is the time of the message being decoded; lastSeen of the
 	// latest activity.
 	now, lastSeen time.Time
-	// switchboard is set once the connection is known to be a switchboard
-	// session; chat holds its log, chunks its chunked messages in progress.
-	switchboard bool
-	chat        *Conversation
-	keepChats   bool
-	chunks      map[string]*chunked
+	// chat holds a switchboard's log, chunks its chunked messages in
+	// progress.
+	chat   *Conversation
+	chunks map[string]*chunked
 	// challenge is the last CHL challenge, for checking the QRY answer.
 	challenge string
+
+	// The flags are together, so that they pack: a busy server's capture
+	// holds tens of thousands of connections.
+	//
+	// switchboard is set once the connection is known to be a switchboard
+	// session; keepChats is Options.Chats.
+	switchboard, keepChats bool
 	// showSecrets keeps credentials in the output instead of redacting.
 	showSecrets bool
 	listsOnly   bool
@@ -62,9 +59,12 @@ type Conn struct {
 	// omitMessages: Options.OmitMessages (the storage of the messages so
 	// omitted is reused, through messagePool).
 	omitMessages bool
-
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
+	// abch is the profile's ABCHMigrated flag: -1 unknown, 0 or 1.
+	abch  int8
+	ended [2]bool
+
 	// tracker correlates this connection with others into a session.
 	tracker *Tracker
 	session *Session

@@ -413,8 +413,7 @@ func decodeADL(c *Conn, m *Message) {
 	if !m.HasPayload {
 		if len(m.Args) > 0 && m.Args[0] == "OK" && m.Dir == ServerToClient {
 			m.Fields = &ADLFields{Contacts: []ADLContact{}, meaning: "list change accepted"}
-			if p, ok := c.pendingADL[m.TrID]; ok {
-				delete(c.pendingADL, m.TrID)
+			if p, ok := c.takePendingADL(m.TrID); ok {
 				c.applyADL(p.cmd, p.fields)
 			} else {
 				m.Note("no ADL/RML with this TrID was seen")
@@ -431,7 +430,9 @@ func decodeADL(c *Conn, m *Message) {
 		c.newList("ADL")
 		c.list.Complete = true
 		// MSNP13+ clients set their privacy before sending the list.
-		c.list.GTC, c.list.BLP = c.gtc, c.blp
+		if s := c.sync; s != nil {
+			c.list.GTC, c.list.BLP = s.gtc, s.blp
+		}
 	}
 	if m.Dir == ServerToClient {
 		// Someone added or removed you: the server's word is final.
@@ -439,12 +440,26 @@ func decodeADL(c *Conn, m *Message) {
 		return
 	}
 	// The client's change takes effect only when the server accepts it.
-	if c.pendingADL == nil {
-		c.pendingADL = map[uint32]pendingList{}
+	s := c.syncing()
+	if s.pendingADL == nil {
+		s.pendingADL = map[uint32]pendingList{}
 	}
-	if len(c.pendingADL) < maxPendingADL {
-		c.pendingADL[m.TrID] = pendingList{cmd: m.Cmd, fields: f}
+	if len(s.pendingADL) < maxPendingADL {
+		s.pendingADL[m.TrID] = pendingList{cmd: m.Cmd, fields: f}
 	}
+}
+
+// takePendingADL returns and forgets the client's ADL or RML with trID
+// still waiting for the server's answer.
+func (c *Conn) takePendingADL(trID uint32) (pendingList, bool) {
+	if c.sync == nil {
+		return pendingList{}, false
+	}
+	p, ok := c.sync.pendingADL[trID]
+	if ok {
+		delete(c.sync.pendingADL, trID)
+	}
+	return p, ok
 }
 
 // maxPendingADL bounds the unanswered ADL/RML commands remembered per
@@ -506,8 +521,10 @@ func decodeError(c *Conn, m *Message) {
 	code, _ := strconv.Atoi(m.Cmd)
 	f := &ErrorFields{Code: code, Meaning: ErrorMeaning(code)}
 	m.Fields = f
-	if p, ok := c.pendingADL[m.TrID]; ok && m.HasTrID {
-		delete(c.pendingADL, m.TrID)
+	if !m.HasTrID {
+		return
+	}
+	if p, ok := c.takePendingADL(m.TrID); ok {
 		if c.list != nil {
 			c.list.problem(fmt.Sprintf("%s %d rejected with error %d (%s)", p.cmd, m.TrID, code, f.Meaning))
 		}

@@ -280,6 +280,12 @@ type syncState struct {
 	// perListIndex tracks the MSNP2–7 index sequence per list.
 	perListIndex map[string]int
 	lastList     string
+
+	// gtc and blp are the server's latest GTC and BLP, for a list that
+	// starts after them (an MSNP13+ ADL list); pendingADL holds client
+	// ADL/RML commands until the server answers.
+	gtc, blp   string
+	pendingADL map[uint32]pendingList
 }
 
 // syncing returns the connection's synchronisation state, making it.
@@ -361,7 +367,8 @@ func decodeSYN(c *Conn, m *Message) {
 	}
 	l := c.newList("SYN")
 	l.ListVersion, l.SettingsVersion = detach(f.ListVersion), detach(f.SettingsVersion)
-	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID}
+	*s = syncState{clientSeen: s.clientSeen, clientTrID: s.clientTrID, clientVersion: s.clientVersion, replies: s.replies, trID: m.TrID,
+		gtc: s.gtc, blp: s.blp, pendingADL: s.pendingADL}
 	if counts != nil {
 		nc, err1 := strconv.Atoi(counts[0])
 		ng, err2 := strconv.Atoi(counts[1])
@@ -513,9 +520,10 @@ func decodeValue(c *Conn, m *Message, what string, valid ...string) *ValueFields
 func decodeGTC(c *Conn, m *Message) {
 	f := decodeValue(c, m, "GTC", "A", "N")
 	if f != nil && m.Dir == ServerToClient {
-		c.gtc = detach(f.Value)
+		s := c.syncing()
+		s.gtc = detach(f.Value)
 		if c.list != nil {
-			c.list.GTC = c.gtc
+			c.list.GTC = s.gtc
 		}
 	}
 }
@@ -523,9 +531,10 @@ func decodeGTC(c *Conn, m *Message) {
 func decodeBLP(c *Conn, m *Message) {
 	f := decodeValue(c, m, "BLP", "AL", "BL")
 	if f != nil && m.Dir == ServerToClient {
-		c.blp = detach(f.Value)
+		s := c.syncing()
+		s.blp = detach(f.Value)
 		if c.list != nil {
-			c.list.BLP = c.blp
+			c.list.BLP = s.blp
 		}
 	}
 }
