@@ -145,27 +145,31 @@ func (p *pipeline) reportLimits() {
 // heap pressure made them spill all they held (pressure.go). Nothing is
 // lost by either, but a memory bound was reached and the run got slower.
 func (p *pipeline) listSpills() (spills, sheds *reassembly.LimitHit) {
-	add := func(h **reassembly.LimitHit, count int, first time.Time, conn string) {
-		if count == 0 {
-			return
-		}
-		n := connNumber(conn)
-		if *h == nil {
-			*h = &reassembly.LimitHit{First: first, Conn: n}
-		} else if first.Before((*h).First) || first.Equal((*h).First) && n < (*h).Conn {
-			(*h).First, (*h).Conn = first, n
-		}
-		(*h).Count += count
-	}
 	for _, k := range p.keepers {
 		st := k.Spills()
 		if st.Err != nil {
 			p.report(problem{Msg: "contact lists kept in memory over --max-lists-memory: " + st.Err.Error()})
 		}
-		add(&spills, st.Lists, st.First, st.Conn)
-		add(&sheds, st.Sheds, st.FirstShed, st.ShedConn)
+		spills = addHits(spills, st.Lists, st.First, st.Conn)
+		sheds = addHits(sheds, st.Sheds, st.FirstShed, st.ShedConn)
 	}
 	return spills, sheds
+}
+
+// addHits adds count hits of a limit, the first at first on conn, to h
+// (nil for none yet), which keeps the earliest first hit.
+func addHits(h *reassembly.LimitHit, count int, first time.Time, conn string) *reassembly.LimitHit {
+	if count == 0 {
+		return h
+	}
+	n := connNumber(conn)
+	if h == nil {
+		h = &reassembly.LimitHit{First: first, Conn: n}
+	} else if first.Before(h.First) || first.Equal(h.First) && n < h.Conn {
+		h.First, h.Conn = first, n
+	}
+	h.Count += count
+	return h
 }
 
 // run analyses the inputs in order as one capture (connections may span
