@@ -98,15 +98,11 @@ type framer struct {
 	waiting   bool
 
 	// rs is set while looking for the next plausible command line: a
-	// state of its own, as framing is rarely lost and a busy server's
-	// capture holds two framers per open connection.
+	// state of its own, as framing is rarely lost (and a framer that
+	// holds one is not parked: Conn.park).
 	rs *resyncState
 
 	ended bool
-}
-
-func newFramer(dir Dir, lim Limits, host framerHost, budget *Budget, transient bool) *framer {
-	return &framer{dir: dir, lim: lim.withDefaults(), host: host, budget: budget, transient: transient}
 }
 
 // maxWaitPayload is the largest payload left in the buffer until complete
@@ -175,8 +171,13 @@ func (f *framer) feed(data []byte, ts time.Time) {
 	f.buf = append(f.buf, data...)
 	f.run()
 	if f.r == len(f.buf) {
-		// All framed: the buffer is not held for the next bytes (see keep).
-		f.buf, f.own, f.r = nil, nil, 0
+		// All framed: only a small buffer is held for the next bytes
+		// (see keep).
+		f.own = f.buf[:0]
+		if cap(f.own) > maxParkedBuffer {
+			f.own = nil
+		}
+		f.buf, f.r = f.own, 0
 	}
 }
 
@@ -184,10 +185,10 @@ func (f *framer) feed(data []byte, ts time.Time) {
 // storage at the end of an in-place feed: the caller may reuse them.
 func (f *framer) keep() {
 	u := f.buf[f.r:]
-	if len(u) == 0 && cap(f.own) > 0 {
-		// Nothing left over: hold no buffer for a connection that may
-		// now idle for hours, as thousands of logins at a server do (a
-		// carry-over is rare: most segments end at a line end).
+	if len(u) == 0 && cap(f.own) > maxParkedBuffer {
+		// Nothing left over: hold no large buffer for a connection that
+		// may now idle for hours, as thousands of logins at a server do
+		// (a small one goes back with the parked framer).
 		f.own = nil
 	}
 	f.own = append(f.own[:0], u...)
