@@ -3,6 +3,7 @@ package dissect
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func msg(trid, ack, body string) string {
@@ -291,5 +292,61 @@ func TestLineLimitExact(t *testing.T) {
 		if got := len(col.messages()) == 1; got != tc.framed {
 			t.Errorf("%q: framed %v, want %v", tc.chunks, got, tc.framed)
 		}
+	}
+}
+
+// TestParkedFramers checks that a direction keeps a framer only while it
+// holds something between two feeds, and that parking loses nothing: the
+// offsets, the messages and their payloads are those of one feed.
+func TestParkedFramers(t *testing.T) {
+	tests := []struct {
+		name   string
+		feeds  []string
+		held   []bool // whether a framer is held after each feed
+		cmds   []string
+		endOff int64
+	}{
+		{"whole lines", []string{"VER 1 MSNP8 CVR0\r\n", "CVR 2 0x0409 winnt\r\n"}, []bool{false, false}, []string{"VER", "CVR"}, 38},
+		{"split line", []string{"VER 1 MS", "NP8 CVR0\r\n"}, []bool{true, false}, []string{"VER"}, 18},
+		{"split payload", []string{"MSG 3 N 5\r\nab", "cde", "OUT\r\n"}, []bool{true, false, false}, []string{"MSG", "OUT"}, 21},
+		{"garbage then line", []string{"\x00\x01garbage", "\r\nOUT\r\n"}, []bool{true, false}, []string{"OUT"}, 16},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := &collector{}
+			c := NewConn(ConnInfo{ID: "c1"}, Options{}, col)
+			for i, f := range tt.feeds {
+				c.Data(ClientToServer, time.Unix(int64(i), 0), []byte(f))
+				if held := c.framer[ClientToServer] != nil; held != tt.held[i] {
+					t.Errorf("after feed %d: framer held %v, want %v", i, held, tt.held[i])
+				}
+				if c.framer[ServerToClient] != nil {
+					t.Errorf("after feed %d: the silent direction holds a framer", i)
+				}
+			}
+			c.End(ClientToServer, time.Unix(9, 0), "FIN")
+			var cmds []string
+			for _, m := range col.messages() {
+				cmds = append(cmds, m.Cmd)
+				if m.Cmd == "MSG" && string(m.Payload) != "abcde" {
+					t.Errorf("MSG payload %q, want %q", m.Payload, "abcde")
+				}
+			}
+			if strings.Join(cmds, " ") != strings.Join(tt.cmds, " ") {
+				t.Errorf("messages %v, want %v", cmds, tt.cmds)
+			}
+			var end *Event
+			for _, ev := range col.events {
+				if ev.Kind == KindEnd {
+					end = ev
+				}
+			}
+			if end == nil || end.Offset != tt.endOff {
+				t.Fatalf("end event %+v, want offset %d", end, tt.endOff)
+			}
+			if c.framer[ClientToServer] != nil || c.offset(ClientToServer) != tt.endOff {
+				t.Errorf("after the end: framer %v, offset %d", c.framer[ClientToServer], c.offset(ClientToServer))
+			}
+		})
 	}
 }
