@@ -16,7 +16,11 @@ import (
 type Conn struct {
 	Info ConnInfo
 
-	sink Sink
+	// setup is what the connections made with one Options share (sink,
+	// limits, tracker, list keeper, switches): kept once, not in each of
+	// the tens of thousands a busy server's capture holds open.
+	*setup
+
 	// framer is a direction's framer while it holds something between
 	// two feeds (part of a line, a payload still arriving, a search for
 	// the next line); at a line boundary it goes back to framerPool and
@@ -25,8 +29,6 @@ type Conn struct {
 	// quarter of what one cost.
 	framer [2]*framer
 	off    [2]int64
-	lim    Limits
-	budget *Budget
 
 	dialect dialect
 	// user is the signed-in passport, from USR/ANS/CVR.
@@ -37,17 +39,14 @@ type Conn struct {
 	// switchboards, most of a busy server's connections, never have one.
 	sync *syncState
 	list *ContactList
-	// lists keeps the list compact once it is quiet (Options.Lists).
-	lists *ListKeeper
 
 	stats connStats
 	// known counts messages of known commands: a connection with none is
 	// not MSNP.
 	known int
 
-	// now is the time of the message being decoded; lastSeen of the
-	// latest activity.
-	now, lastSeen time.Time
+	// lastSeen is the time of the latest activity.
+	lastSeen time.Time
 	// chat holds a switchboard's log, chunks its chunked messages in
 	// progress.
 	chat   *Conversation
@@ -59,34 +58,25 @@ type Conn struct {
 	// holds tens of thousands of connections.
 	//
 	// switchboard is set once the connection is known to be a switchboard
-	// session; keepChats is Options.Chats.
-	switchboard, keepChats bool
-	// showSecrets keeps credentials in the output instead of redacting.
-	showSecrets bool
-	listsOnly   bool
-	transient   bool
-	// omitMessages: Options.OmitMessages (the storage of the messages so
-	// omitted is reused, through messagePool).
-	omitMessages bool
+	// session.
+	switchboard bool
 	// Role evidence (sessions.go).
 	sawVER, redirected, signedIn, nsEvidence bool
 	// abch is the profile's ABCHMigrated flag: -1 unknown, 0 or 1.
 	abch  int8
 	ended [2]bool
 
-	// tracker correlates this connection with others into a session.
-	tracker *Tracker
 	session *Session
 	// parentConn is the NS connection a switchboard was opened from.
 	parentConn *Conn
 
 	// Transaction pairing (transactions.go).
-	requests     *requestTable
-	orphans      []orphan
-	unanswered   []string
-	moreFindings int
-	firstTrID    uint32
-	sawRequest   bool
+	requests *requestTable
+	// tx holds the transaction findings and the replies to no request
+	// yet, made by the first of either: most connections have none.
+	tx         *txFindings
+	firstTrID  uint32
+	sawRequest bool
 }
 
 // connStats are the counters a Summary reports, kept apart from it: the
@@ -138,11 +128,51 @@ type Options struct {
 	TransientPayloads bool
 }
 
-// NewConn starts the dissection of one connection.
+// setup is what a Setup's connections share.
+type setup struct {
+	sink   Sink
+	lim    Limits
+	budget *Budget
+	// tracker correlates the connections into sessions.
+	tracker *Tracker
+	// lists keeps the lists compact once they are quiet (Options.Lists).
+	lists *ListKeeper
+	// keepChats is Options.Chats; showSecrets keeps credentials in the
+	// output instead of redacting.
+	keepChats, showSecrets bool
+	listsOnly, transient   bool
+	// omitMessages: Options.OmitMessages (the storage of the messages so
+	// omitted is reused, through messagePool).
+	omitMessages bool
+	// now is the time of the message being decoded, by whichever
+	// connection decodes one: a Setup's connections are dissected by one
+	// goroutine at a time.
+	now time.Time
+}
+
+// A Setup makes the connections of one dissection: with the same Options
+// and Sink, which they then share instead of each holding a copy. Like
+// the Tracker and ListKeeper they share, its connections are to be
+// dissected by one goroutine at a time.
+type Setup struct{ shared *setup }
+
+// NewSetup returns a Setup for connections dissected with opts, emitting
+// to sink.
+func NewSetup(opts Options, sink Sink) *Setup {
+	return &Setup{&setup{sink: sink, lim: opts.Limits.withDefaults(), budget: opts.Budget, tracker: opts.Tracker, lists: opts.Lists,
+		keepChats: opts.Chats, showSecrets: opts.ShowSecrets, listsOnly: opts.ListsOnly,
+		omitMessages: opts.ListsOnly && opts.OmitMessages, transient: opts.TransientPayloads}}
+}
+
+// NewConn starts the dissection of one connection with a Setup of its
+// own; NewSetup is for many.
 func NewConn(info ConnInfo, opts Options, sink Sink) *Conn {
-	c := &Conn{Info: info, sink: sink, abch: -1, showSecrets: opts.ShowSecrets, tracker: opts.Tracker, lists: opts.Lists, keepChats: opts.Chats,
-		listsOnly: opts.ListsOnly, omitMessages: opts.ListsOnly && opts.OmitMessages, transient: opts.TransientPayloads}
-	c.lim, c.budget = opts.Limits.withDefaults(), opts.Budget
+	return NewSetup(opts, sink).NewConn(info)
+}
+
+// NewConn starts the dissection of one connection.
+func (s *Setup) NewConn(info ConnInfo) *Conn {
+	c := &Conn{Info: info, setup: s.shared, abch: -1}
 	if info.MidStream {
 		for d := range c.framer {
 			// The first bytes may be the middle of a line or payload.

@@ -186,12 +186,30 @@ const (
 	maxFindings = 100
 )
 
+// txFindings are a connection's transaction findings (at most
+// maxFindings, the rest counted in more) and the replies that came before
+// any request of their TrID.
+type txFindings struct {
+	orphans []orphan
+	found   []string
+	more    int
+}
+
+// txf returns the connection's transaction findings, making them.
+func (c *Conn) txf() *txFindings {
+	if c.tx == nil {
+		c.tx = &txFindings{}
+	}
+	return c.tx
+}
+
 // finding records a transaction finding, counting those beyond the cap.
 func (c *Conn) finding(s string) {
-	if len(c.unanswered) < maxFindings {
-		c.unanswered = append(c.unanswered, s)
+	tx := c.txf()
+	if len(tx.found) < maxFindings {
+		tx.found = append(tx.found, s)
 	} else {
-		c.moreFindings++
+		tx.more++
 	}
 }
 
@@ -257,24 +275,27 @@ func (c *Conn) pairReply(m *Message) {
 	if c.sync != nil && c.sync.perList && m.TrID == c.sync.trID {
 		return
 	}
-	if len(c.orphans) < maxPending {
-		c.orphans = append(c.orphans, orphan{trID: m.TrID, line: m.Line})
+	if tx := c.txf(); len(tx.orphans) < maxPending {
+		tx.orphans = append(tx.orphans, orphan{trID: m.TrID, line: m.Line})
 	}
 }
 
 // adoptOrphans takes the replies that arrived before a late-delivered
 // request with TrID trID, saying whether there were any (it is answered).
 func (c *Conn) adoptOrphans(trID uint32) bool {
+	if c.tx == nil {
+		return false
+	}
 	answered := false
-	kept := c.orphans[:0]
-	for _, o := range c.orphans {
+	kept := c.tx.orphans[:0]
+	for _, o := range c.tx.orphans {
 		if o.trID == trID {
 			answered = true
 			continue
 		}
 		kept = append(kept, o)
 	}
-	c.orphans = kept
+	c.tx.orphans = kept
 	return answered
 }
 
@@ -286,20 +307,27 @@ func (c *Conn) flushRequests() {
 		}
 	}
 	c.requests = nil
-	for _, o := range c.orphans {
+	if c.tx == nil {
+		return
+	}
+	orphans := c.tx.orphans
+	c.tx.orphans = nil
+	for _, o := range orphans {
 		f := fmt.Sprintf("reply to no request: no client command used TrID %d (%s)", o.trID, o.line)
 		if c.stats.GapBytes[ClientToServer] > 0 || c.stats.Skipped[ClientToServer] > 0 {
 			f += "; the request may be in a capture gap"
 		}
 		c.finding(f)
 	}
-	c.orphans = nil
 }
 
 // findings returns the transaction findings, with a count of those not kept.
 func (c *Conn) findings() []string {
-	if c.moreFindings == 0 {
-		return c.unanswered
+	switch {
+	case c.tx == nil:
+		return nil
+	case c.tx.more == 0:
+		return c.tx.found
 	}
-	return append(c.unanswered, fmt.Sprintf("… and %d more transaction findings", c.moreFindings))
+	return append(c.tx.found, fmt.Sprintf("… and %d more transaction findings", c.tx.more))
 }

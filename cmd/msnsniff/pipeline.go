@@ -392,8 +392,7 @@ func (p *pipeline) Close(c *reassembly.Conn, ts time.Time) { p.seq.close(c.ID) }
 // calls, with a Tracker of its own: all of them, or one partition
 // (dissect.Partition), the Tracker linking only within one.
 type dissector struct {
-	opts    dissect.Options
-	sink    dissect.Sink
+	setup   *dissect.Setup
 	conns   map[int]*connEntry
 	tracker *dissect.Tracker
 	// cur is the connection of the call being replayed: the one whose
@@ -412,18 +411,18 @@ type connEntry struct {
 // contact lists' memory budget between them.
 func (p *pipeline) newDissector(sink dissect.Sink, share int) *dissector {
 	opts := p.opts.dissectOptions()
-	d := &dissector{sink: sink, conns: map[int]*connEntry{}, tracker: dissect.NewTracker()}
+	d := &dissector{conns: map[int]*connEntry{}, tracker: dissect.NewTracker()}
 	opts.Tracker, opts.Budget = d.tracker, p.budget
 	opts.Lists = dissect.NewListKeeper(dissect.ListConfig{Lean: !p.opts.contactRecords, Memory: p.opts.maxListsMemory / int64(share),
 		Pressure: &p.pressure})
 	p.keepers = append(p.keepers, opts.Lists)
-	d.opts = opts
+	d.setup = dissect.NewSetup(opts, sink)
 	return d
 }
 
 func (d *dissector) open(id int, info dissect.ConnInfo) {
 	d.cur = &connEntry{}
-	d.cur.c = dissect.NewConn(info, d.opts, d.sink)
+	d.cur.c = d.setup.NewConn(info)
 	d.conns[id] = d.cur
 }
 

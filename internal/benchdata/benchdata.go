@@ -318,12 +318,13 @@ func PipelineOptions() dissect.Options {
 // direction still open at the end of the capture ends at the connection's
 // last activity). A Conn is dropped once both its directions have ended.
 func Replay(streams []Stream, order []Step, opts dissect.Options, sink dissect.Sink) {
+	setup := dissect.NewSetup(opts, sink)
 	conns := make([]*dissect.Conn, len(streams))
 	ended := make([]uint8, len(streams))
 	for _, st := range order {
 		s := &streams[st.Stream]
 		if st.Chunk < 0 {
-			conns[st.Stream] = dissect.NewConn(s.Info(), opts, sink)
+			conns[st.Stream] = setup.NewConn(s.Info())
 			continue
 		}
 		dc := conns[st.Stream]
