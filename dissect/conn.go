@@ -200,8 +200,8 @@ func (c *Conn) framing(dir Dir) *framer {
 	if f == nil {
 		f = &framer{}
 	}
-	f.dir, f.lim, f.host, f.budget, f.transient = dir, c.lim, c, c.budget, c.transient
-	f.off, f.ended = c.off[dir], c.ended[dir]
+	// Never for an ended direction: Data, Gap and End take none then.
+	f.dir, f.lim, f.host, f.budget, f.transient, f.off = dir, c.lim, c, c.budget, c.transient, c.off[dir]
 	c.framer[dir] = f
 	return f
 }
@@ -215,12 +215,17 @@ func (c *Conn) park(dir Dir) {
 		return
 	}
 	c.off[dir], c.framer[dir] = f.off, nil
-	own := f.own
-	if cap(own) > maxParkedBuffer {
-		own = nil
-	}
-	*f = framer{own: own[:0], marks: f.marks[:0]}
+	*f = framer{own: reusable(f.own), marks: f.marks[:0]}
 	framerPool.Put(f)
+}
+
+// reusable returns b emptied for the next bytes, or nil when it is too
+// large to hold between feeds.
+func reusable(b []byte) []byte {
+	if cap(b) > maxParkedBuffer {
+		return nil
+	}
+	return b[:0]
 }
 
 // offset is dir's stream offset: the next byte the framer will read.

@@ -173,10 +173,7 @@ func (f *framer) feed(data []byte, ts time.Time) {
 	if f.r == len(f.buf) {
 		// All framed: only a small buffer is held for the next bytes
 		// (see keep).
-		f.own = f.buf[:0]
-		if cap(f.own) > maxParkedBuffer {
-			f.own = nil
-		}
+		f.own = reusable(f.buf)
 		f.buf, f.r = f.own, 0
 	}
 }
@@ -185,11 +182,11 @@ func (f *framer) feed(data []byte, ts time.Time) {
 // storage at the end of an in-place feed: the caller may reuse them.
 func (f *framer) keep() {
 	u := f.buf[f.r:]
-	if len(u) == 0 && cap(f.own) > maxParkedBuffer {
+	if len(u) == 0 {
 		// Nothing left over: hold no large buffer for a connection that
 		// may now idle for hours, as thousands of logins at a server do
 		// (a small one goes back with the parked framer).
-		f.own = nil
+		f.own = reusable(f.own)
 	}
 	f.own = append(f.own[:0], u...)
 	f.buf, f.r = f.own, 0
