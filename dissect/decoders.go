@@ -373,25 +373,59 @@ func (f *ADLFields) Describe() string {
 }
 
 type mlDoc struct {
-	L       string `xml:"l,attr"`
-	Domains []struct {
-		N        string `xml:"n,attr"`
-		Contacts []struct {
-			N string `xml:"n,attr"`
-			L string `xml:"l,attr"`
-			T string `xml:"t,attr"`
-			F string `xml:"f,attr"`
-		} `xml:"c"`
-	} `xml:"d"`
+	L       string     `xml:"l,attr"`
+	Domains []mlDomain `xml:"d"`
+}
+
+type mlDomain struct {
+	N        string      `xml:"n,attr"`
+	Contacts []mlContact `xml:"c"`
+}
+
+type mlContact struct {
+	N string `xml:"n,attr"`
+	L string `xml:"l,attr"`
+	T string `xml:"t,attr"`
+	F string `xml:"f,attr"`
+}
+
+// scanML reads an <ml> document of the plain subset (xmlscan.go) as
+// xml.Unmarshal would into an mlDoc; ok is false when it leaves it.
+func scanML(s string) (doc mlDoc, ok bool) {
+	x := xmlScanner{s: s}
+	root, ok := x.root()
+	if !ok {
+		return doc, false
+	}
+	doc.L = xmlAttr(root.attrs, "l")
+	ok = x.children(root, func(t xmlToken) bool {
+		if t.name != "d" {
+			return x.skip(t)
+		}
+		d := mlDomain{N: xmlAttr(t.attrs, "n")}
+		ok := x.children(t, func(t xmlToken) bool {
+			if t.name == "c" {
+				a := t.attrs
+				d.Contacts = append(d.Contacts, mlContact{N: xmlAttr(a, "n"), L: xmlAttr(a, "l"), T: xmlAttr(a, "t"), F: xmlAttr(a, "f")})
+			}
+			return x.skip(t)
+		})
+		doc.Domains = append(doc.Domains, d)
+		return ok
+	})
+	return doc, ok
 }
 
 // parseML reads an ADL/RML/FQY <ml> document; a broken one is noted on
 // the message and gives nil.
 func parseML(m *Message) *ADLFields {
-	var doc mlDoc
-	if err := xml.Unmarshal(m.Payload, &doc); err != nil {
-		m.Note("payload is not a valid <ml> document: " + err.Error())
-		return nil
+	doc, ok := scanML(string(m.Payload))
+	if !ok {
+		doc = mlDoc{}
+		if err := xml.Unmarshal(m.Payload, &doc); err != nil {
+			m.Note("payload is not a valid <ml> document: " + err.Error())
+			return nil
+		}
 	}
 	f := &ADLFields{Initial: doc.L == "1", Contacts: []ADLContact{}}
 	for _, d := range doc.Domains {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -247,6 +248,61 @@ Type="2"/>`, `<msnobjX Creator="a"/>`, `<msnobj Creator="a"Size="1"/>`, `<msnobj
 			t.Fatalf("%q: fast path accepted what xml.Unmarshal rejects: %v", s, err)
 		}
 		if got != want {
+			t.Fatalf("%q: fast path %+v, xml.Unmarshal %+v", s, got, want)
+		}
+	})
+}
+
+// FuzzScanML checks the <ml> fast path against the XML decoder, as
+// FuzzScanMSNObject does for MSNObjects.
+func FuzzScanML(f *testing.F) {
+	for _, s := range []string{
+		`<ml l="1"><d n="hotmail.com"><c n="bob" l="3" t="1"/><c n="eve" l="11" t="1" f="Eve%20E"/></d><d n="x.org"><c n="al" l="1" t="32"></c></d></ml>`,
+		`<ml/>`, `<ml></ml>`, ` <ml l="1"></ml>trailing`, `<ml><d n="a"><c n="b"/></d></x>`, `<ml><d n="a"><c n="b"></d></ml>`,
+		`<ml><d n="a"><x><c n="q"/></x><c n="b"/></d><e/></ml>`, `<ml><d n="a" n="b"/></ml>`, `<ml l='1'/>`,
+		`<ml><d n="a&amp;b"/></ml>`, `<?xml version="1.0"?><ml/>`, `<ml><!-- c --></ml>`, `<ml>text <d n="é">é</d></ml>`,
+		`<ml><d n="a"><c n="b" l="1" t="1"/>` + "\r\n" + `</d></ml>`, `<ml><d:d n="a"/></ml>`, `<ml><d n="a"/ ></ml>`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := scanML(s)
+		if !ok {
+			return
+		}
+		var want mlDoc
+		if err := xml.Unmarshal([]byte(s), &want); err != nil {
+			t.Fatalf("%q: fast path accepted what xml.Unmarshal rejects: %v", s, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: fast path %+v, xml.Unmarshal %+v", s, got, want)
+		}
+	})
+}
+
+// FuzzScanData checks the UUX/UBX <Data> fast path against the XML
+// decoder, as FuzzScanMSNObject does for MSNObjects.
+func FuzzScanData(f *testing.F) {
+	for _, s := range []string{
+		`<Data><PSM>at work</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>`,
+		`<Data><PSM>é ☕</PSM><CurrentMedia>\0Music\01\0{0} - {1}\0Song\0Band\0</CurrentMedia><DDP></DDP><SignatureSound/><ColorScheme>-1</ColorScheme></Data>`,
+		`<Data><PSM>a</PSM><PSM>b</PSM></Data>`, `<Data><PSM>a<b/>c</PSM></Data>`, `<Data><PSM>a &amp; b</PSM></Data>`,
+		`<Data><EndpointData id="{1}"><Capabilities>2789003324:48</Capabilities></EndpointData><PrivateEndpointData id="{1}"><EpName>home</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData></Data>`,
+		`<Data><PSM>x</Data>`, `<Data><PSM>x</PSM>`, `<Data/>`, "<Data><PSM>a\rb</PSM></Data>", `<Data><PSM><![CDATA[x]]></PSM></Data>`,
+		`<Data><PSM>]]></PSM></Data>`, "<Data><PSM>\x00</PSM></Data>", "<Data><PSM>\xff</PSM></Data>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := scanData(s)
+		if !ok {
+			return
+		}
+		var want dataXML
+		if err := xml.Unmarshal([]byte(s), &want); err != nil {
+			t.Fatalf("%q: fast path accepted what xml.Unmarshal rejects: %v", s, err)
+		}
+		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: fast path %+v, xml.Unmarshal %+v", s, got, want)
 		}
 	})

@@ -157,74 +157,18 @@ func ParseMSNObject(s string) (*MSNObject, error) {
 	return o, nil
 }
 
-// scanMSNObject reads the shape nearly every MSNObject has, a
-// self-closing <msnobj Name="value" .../> of plain ASCII values, without
-// the XML decoder (which takes a fifth of presence decoding). Anything
-// else (entities, other quoting, spaces around '=', non-ASCII, repeated
-// attributes, content) it declines, and xml.Unmarshal decides; where it
-// accepts, the result is what xml.Unmarshal gives (FuzzScanMSNObject).
-func scanMSNObject(s string) (x msnObjectXML, ok bool) {
-	const open = "<msnobj"
-	if !strings.HasPrefix(s, open) {
-		return x, false
+// scanMSNObject reads an MSNObject of the plain subset (xmlscan.go),
+// nearly every one, as xml.Unmarshal would; ok is false when it leaves it.
+func scanMSNObject(s string) (o msnObjectXML, ok bool) {
+	x := xmlScanner{s: s}
+	root, ok := x.root()
+	if !ok {
+		return o, false
 	}
-	fields := [len(msnObjectAttrs)]*string{&x.Creator, &x.Size, &x.Type, &x.Location, &x.Friendly, &x.SHA1D, &x.SHA1C}
-	var seen uint8
-	i := len(open)
-	for {
-		j := i
-		for j < len(s) && isXMLSpace(s[j]) {
-			j++
-		}
-		if j == len(s) {
-			return x, false
-		}
-		if s[j] == '/' {
-			return x, j+1 < len(s) && s[j+1] == '>'
-		}
-		if j == i {
-			return x, false // attributes are separated by white space
-		}
-		n := j
-		for n < len(s) && isASCIIAlnum(s[n]) {
-			n++
-		}
-		if n == j || s[j] <= '9' || n+1 >= len(s) || s[n] != '=' || s[n+1] != '"' {
-			return x, false
-		}
-		name := s[j:n]
-		v := n + 2
-		e := v
-		for e < len(s) && s[e] != '"' {
-			if c := s[e]; c < 0x20 || c > 0x7e || c == '&' || c == '<' {
-				return x, false
-			}
-			e++
-		}
-		if e == len(s) {
-			return x, false
-		}
-		for k, attr := range msnObjectAttrs {
-			if attr == name {
-				if seen&(1<<k) != 0 {
-					return x, false
-				}
-				seen |= 1 << k
-				*fields[k] = s[v:e]
-			}
-		}
-		i = e + 1
-	}
-}
-
-// msnObjectAttrs are the attributes scanMSNObject reads, in the order of
-// msnObjectXML's fields.
-var msnObjectAttrs = [...]string{"Creator", "Size", "Type", "Location", "Friendly", "SHA1D", "SHA1C"}
-
-func isXMLSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func isASCIIAlnum(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	a := root.attrs
+	o = msnObjectXML{Creator: xmlAttr(a, "Creator"), Size: xmlAttr(a, "Size"), Type: xmlAttr(a, "Type"),
+		Location: xmlAttr(a, "Location"), Friendly: xmlAttr(a, "Friendly"), SHA1D: xmlAttr(a, "SHA1D"), SHA1C: xmlAttr(a, "SHA1C")}
+	return o, x.skip(root)
 }
 
 // decodeUTF16Base64 reads the MSNObject Friendly attribute: base64 of
@@ -425,19 +369,74 @@ type Endpoint struct {
 }
 
 type dataXML struct {
-	PSM          string `xml:"PSM"`
-	CurrentMedia string `xml:"CurrentMedia"`
-	MachineGUID  string `xml:"MachineGuid"`
-	Endpoints    []struct {
-		ID   string `xml:"id,attr"`
-		Caps string `xml:"Capabilities"`
-	} `xml:"EndpointData"`
-	Private []struct {
-		ID         string `xml:"id,attr"`
-		Name       string `xml:"EpName"`
-		ClientType string `xml:"ClientType"`
-		State      string `xml:"State"`
-	} `xml:"PrivateEndpointData"`
+	PSM          string            `xml:"PSM"`
+	CurrentMedia string            `xml:"CurrentMedia"`
+	MachineGUID  string            `xml:"MachineGuid"`
+	Endpoints    []dataEndpointXML `xml:"EndpointData"`
+	Private      []dataPrivateXML  `xml:"PrivateEndpointData"`
+}
+
+type dataEndpointXML struct {
+	ID   string `xml:"id,attr"`
+	Caps string `xml:"Capabilities"`
+}
+
+type dataPrivateXML struct {
+	ID         string `xml:"id,attr"`
+	Name       string `xml:"EpName"`
+	ClientType string `xml:"ClientType"`
+	State      string `xml:"State"`
+}
+
+// scanData reads a <Data> document of the plain subset (xmlscan.go) as
+// xml.Unmarshal would into a dataXML; ok is false when it leaves it.
+func scanData(s string) (d dataXML, ok bool) {
+	x := xmlScanner{s: s}
+	root, ok := x.root()
+	if !ok {
+		return d, false
+	}
+	// A repeated element replaces the earlier one, as in xml.Unmarshal.
+	ok = x.children(root, func(t xmlToken) (ok bool) {
+		switch t.name {
+		case "PSM":
+			d.PSM, ok = x.text(t)
+		case "CurrentMedia":
+			d.CurrentMedia, ok = x.text(t)
+		case "MachineGuid":
+			d.MachineGUID, ok = x.text(t)
+		case "EndpointData":
+			e := dataEndpointXML{ID: xmlAttr(t.attrs, "id")}
+			ok = x.children(t, func(t xmlToken) (ok bool) {
+				if t.name == "Capabilities" {
+					e.Caps, ok = x.text(t)
+					return ok
+				}
+				return x.skip(t)
+			})
+			d.Endpoints = append(d.Endpoints, e)
+		case "PrivateEndpointData":
+			p := dataPrivateXML{ID: xmlAttr(t.attrs, "id")}
+			ok = x.children(t, func(t xmlToken) (ok bool) {
+				switch t.name {
+				case "EpName":
+					p.Name, ok = x.text(t)
+				case "ClientType":
+					p.ClientType, ok = x.text(t)
+				case "State":
+					p.State, ok = x.text(t)
+				default:
+					ok = x.skip(t)
+				}
+				return ok
+			})
+			d.Private = append(d.Private, p)
+		default:
+			ok = x.skip(t)
+		}
+		return ok
+	})
+	return d, ok
 }
 
 // ParseCurrentMedia reads "\0Music\01\0{0} - {1}\0Title\0Artist\0…".
@@ -482,10 +481,13 @@ func decodeDataPayload(c *Conn, m *Message) {
 		}
 		return
 	}
-	var x dataXML
-	if err := xml.Unmarshal(m.Payload, &x); err != nil {
-		m.Note("payload is not a <Data> document: " + err.Error())
-		return
+	x, ok := scanData(string(m.Payload))
+	if !ok {
+		x = dataXML{}
+		if err := xml.Unmarshal(m.Payload, &x); err != nil {
+			m.Note("payload is not a <Data> document: " + err.Error())
+			return
+		}
 	}
 	f.PSM, f.CurrentMedia, f.MachineGUID = x.PSM, x.CurrentMedia, strings.Trim(x.MachineGUID, "{}")
 	if x.CurrentMedia != "" {
