@@ -148,6 +148,8 @@ type setup struct {
 	// connection decodes one: a Setup's connections are dissected by one
 	// goroutine at a time.
 	now time.Time
+	// caps holds the decoded capability fields seen so far (capsCache).
+	caps map[string]cachedCaps
 }
 
 // A Setup makes the connections of one dissection: with the same Options

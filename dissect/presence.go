@@ -102,11 +102,44 @@ func ParseCaps(s string) (*Caps, bool) {
 
 // String names the client version: "MSNC5 (MSN 7.5)".
 func (c *Caps) String() string {
-	s := fmt.Sprintf("MSNC%d", c.MSNC)
+	s := "MSNC" + strconv.Itoa(c.MSNC)
 	if c.Client != "" {
 		s += " (" + c.Client + ")"
 	}
 	return s
+}
+
+// cachedCaps is a decoded capability field and its name.
+type cachedCaps struct {
+	caps *Caps
+	name string
+}
+
+// maxCachedCaps bounds the capability fields a dissection remembers: a
+// network has a few dozen distinct ones (one per client version and
+// setting), every presence line carries one, and decoding it allocated
+// a flag list per line; past the bound they are decoded each time.
+const maxCachedCaps = 1024
+
+// capsOf decodes a capability field once per dissection. The Caps it
+// returns are shared by every message that carries the same field, so
+// they are read-only, as all Fields are to their readers.
+func (s *setup) capsOf(field string) (cachedCaps, bool) {
+	if cc, ok := s.caps[field]; ok {
+		return cc, true
+	}
+	caps, ok := ParseCaps(field)
+	if !ok {
+		return cachedCaps{}, false
+	}
+	cc := cachedCaps{caps: caps, name: caps.String()}
+	if len(s.caps) < maxCachedCaps {
+		if s.caps == nil {
+			s.caps = make(map[string]cachedCaps)
+		}
+		s.caps[strings.Clone(field)] = cc
+	}
+	return cc, true
 }
 
 // MSNObject is a decoded MSNObject (presence.md §5).
@@ -196,6 +229,7 @@ type PresenceFields struct {
 	MSNObject  *MSNObject `json:"msnobject,omitempty"`
 	IconURL    string     `json:"icon_url,omitempty"`
 	meaning    string
+	capsName   string // Caps.String()
 }
 
 // Describe implements Fields.
@@ -209,8 +243,8 @@ var networkNames = map[int]string{1: "Windows Live", 2: "Office Communicator", 4
 
 func (c *Conn) presenceTail(m *Message, f *PresenceFields, a []string) {
 	if len(a) > 0 {
-		if caps, ok := ParseCaps(a[0]); ok {
-			f.Caps = caps
+		if cc, ok := c.capsOf(a[0]); ok {
+			f.Caps, f.capsName = cc.caps, cc.name
 		} else {
 			m.Note("capabilities " + a[0] + " are not a number")
 		}
@@ -254,7 +288,7 @@ func decodeCHG(c *Conn, m *Message) {
 	}
 	f.meaning = fmt.Sprintf("%s %s (%s)", who, f.Status, f.StatusName)
 	if f.Caps != nil {
-		f.meaning += ", client " + f.Caps.String()
+		f.meaning += ", client " + f.capsName
 	}
 	if f.MSNObject != nil {
 		f.meaning += ", " + f.MSNObject.TypeName
@@ -288,16 +322,30 @@ func decodeILN(c *Conn, m *Message) {
 	if m.Cmd == "NLN" {
 		verb = "changed to"
 	}
-	f.meaning = fmt.Sprintf("%s %q %s %s (%s)", f.Passport, f.Nickname, verb, f.Status, f.StatusName)
+	b := make([]byte, 0, 128)
+	b = append(b, f.Passport...)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, f.Nickname)
+	b = append(b, ' ')
+	b = append(b, verb...)
+	b = append(b, ' ')
+	b = append(b, f.Status...)
+	b = append(b, " ("...)
+	b = append(b, f.StatusName...)
+	b = append(b, ')')
 	if f.NetworkID > 1 {
-		f.meaning += " on " + networkNames[f.NetworkID]
+		b = append(b, " on "...)
+		b = append(b, networkNames[f.NetworkID]...)
 	}
 	if f.Caps != nil {
-		f.meaning += ", client " + f.Caps.String()
+		b = append(b, ", client "...)
+		b = append(b, f.capsName...)
 	}
 	if f.MSNObject != nil && f.MSNObject.TypeName != "" {
-		f.meaning += ", has a " + f.MSNObject.TypeName
+		b = append(b, ", has a "...)
+		b = append(b, f.MSNObject.TypeName...)
 	}
+	f.meaning = string(b)
 	c.rememberNickname(f.Passport, f.Nickname)
 }
 

@@ -725,23 +725,50 @@ type LSTFields struct {
 // Describe implements Fields.
 func (f *LSTFields) Describe() string {
 	if f.Passport == "" {
-		return fmt.Sprintf("list %s is empty", f.List)
+		return "list " + f.List + " is empty"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "contact %s %q lists=%s", f.Passport, f.Nickname, strings.Join(f.Lists, ","))
+	// Without fmt: a server-side capture describes millions of these.
+	b := make([]byte, 0, 96+len(f.Passport)+len(f.Nickname))
+	b = append(b, "contact "...)
+	b = append(b, f.Passport...)
+	b = append(b, ' ')
+	b = strconv.AppendQuote(b, f.Nickname)
+	b = append(b, " lists="...)
+	b = appendJoined(b, f.Lists, ",")
 	if f.List != "" {
-		fmt.Fprintf(&b, " (%s entry %d of %d)", f.List, f.Index, f.Total)
+		b = append(b, " ("...)
+		b = append(b, f.List...)
+		b = append(b, " entry "...)
+		b = strconv.AppendInt(b, int64(f.Index), 10)
+		b = append(b, " of "...)
+		b = strconv.AppendInt(b, int64(f.Total), 10)
+		b = append(b, ')')
 	}
 	if len(f.groupNames) > 0 {
-		fmt.Fprintf(&b, " groups=[%s]", strings.Join(f.groupNames, ", "))
+		b = append(b, " groups=["...)
+		b = appendJoined(b, f.groupNames, ", ")
+		b = append(b, ']')
 	}
 	if f.GUID != "" {
-		fmt.Fprintf(&b, " guid=%s", f.GUID)
+		b = append(b, " guid="...)
+		b = append(b, f.GUID...)
 	}
 	if f.NetworkID != 0 {
-		fmt.Fprintf(&b, " network=%d", f.NetworkID)
+		b = append(b, " network="...)
+		b = strconv.AppendInt(b, int64(f.NetworkID), 10)
 	}
-	return b.String()
+	return string(b)
+}
+
+// appendJoined appends strings.Join(elems, sep) to b.
+func appendJoined(b []byte, elems []string, sep string) []byte {
+	for i, e := range elems {
+		if i > 0 {
+			b = append(b, sep...)
+		}
+		b = append(b, e...)
+	}
+	return b
 }
 
 func decodeLST(c *Conn, m *Message) {
