@@ -222,6 +222,14 @@ func (e *msgEncoder) appendMessage(b []byte, h *recordHead, m *dissect.Message) 
 			b, ok = appendNamedFields(b, f)
 		case *dissect.MSGFields:
 			b, ok = appendMSGFields(b, f)
+		case *dissect.LSTFields:
+			b, ok = appendLSTFields(b, f)
+		case *dissect.PresenceFields:
+			b, ok = appendPresenceFields(b, f)
+		case *dissect.PersonalData:
+			b, ok = appendPersonalData(b, f)
+		case *dissect.PropertyFields:
+			b, ok = appendPropertyFields(b, f)
 		}
 		if !ok {
 			if e.fieldsEnc == nil {
@@ -433,6 +441,115 @@ func appendP2P(b []byte, p *dissect.P2PMessage) []byte {
 		b = append(b, '}')
 	}
 	return append(b, '}')
+}
+
+// appendLSTFields writes a contact-list entry, the commonest record of a
+// server-side capture.
+func appendLSTFields(b []byte, f *dissect.LSTFields) ([]byte, bool) {
+	if f == nil {
+		return b, false
+	}
+	b = append(b, '{')
+	b = appendStringField(b, "passport", f.Passport)
+	b = appendStringField(b, "nickname", f.Nickname)
+	b = appendOmitEmpty(b, "guid", f.GUID)
+	b = strconv.AppendInt(appendKey(b, "list_mask"), int64(f.ListMask), 10)
+	b = appendStringsOrNull(appendKey(b, "lists"), f.Lists)
+	b = appendStringsOrNull(appendKey(b, "groups"), f.Groups)
+	b = appendOmitZero(b, "network_id", f.NetworkID)
+	b = appendOmitEmpty(b, "list", f.List)
+	b = appendOmitZero(b, "index", f.Index)
+	b = appendOmitZero(b, "total", f.Total)
+	b = appendOmitEmpty(b, "list_version", f.ListVersion)
+	return append(b, '}'), true
+}
+
+// appendPresenceFields writes an ILN, NLN, FLN or CHG with its client
+// capabilities and MSNObject.
+func appendPresenceFields(b []byte, f *dissect.PresenceFields) ([]byte, bool) {
+	if f == nil {
+		return b, false
+	}
+	b = append(b, '{')
+	b = appendOmitEmpty(b, "status", f.Status)
+	b = appendOmitEmpty(b, "status_name", f.StatusName)
+	b = appendOmitEmpty(b, "passport", f.Passport)
+	b = appendOmitZero(b, "network_id", f.NetworkID)
+	b = appendOmitEmpty(b, "nickname", f.Nickname)
+	if c := f.Caps; c != nil {
+		b = append(appendKey(b, "caps"), '{')
+		b = strconv.AppendUint(appendKey(b, "value"), uint64(c.Value), 10)
+		b = strconv.AppendInt(appendKey(b, "msnc"), int64(c.MSNC), 10)
+		b = appendOmitEmpty(b, "client", c.Client)
+		b = appendStringsOrNull(appendKey(b, "flags"), c.Flags)
+		if c.Ext != nil {
+			b = strconv.AppendUint(appendKey(b, "ext"), uint64(*c.Ext), 10)
+		}
+		if len(c.ExtFlags) > 0 {
+			b = appendStrings(appendKey(b, "ext_flags"), c.ExtFlags)
+		}
+		b = append(b, '}')
+	}
+	if o := f.MSNObject; o != nil {
+		b = append(appendKey(b, "msnobject"), '{')
+		b = appendStringField(b, "creator", o.Creator)
+		b = strconv.AppendInt(appendKey(b, "size"), int64(o.Size), 10)
+		b = strconv.AppendInt(appendKey(b, "type"), int64(o.Type), 10)
+		b = appendOmitEmpty(b, "type_name", o.TypeName)
+		b = appendOmitEmpty(b, "location", o.Location)
+		b = appendOmitEmpty(b, "friendly", o.Friendly)
+		b = appendOmitEmpty(b, "sha1d", o.SHA1D)
+		b = appendOmitEmpty(b, "sha1c", o.SHA1C)
+		b = append(b, '}')
+	}
+	b = appendOmitEmpty(b, "icon_url", f.IconURL)
+	return append(b, '}'), true
+}
+
+// appendPersonalData writes a UUX or UBX without media or endpoints (the
+// rest go to encoding/json).
+func appendPersonalData(b []byte, f *dissect.PersonalData) ([]byte, bool) {
+	if f == nil || f.Media != nil || len(f.Endpoints) > 0 {
+		return b, false
+	}
+	b = append(b, '{')
+	b = appendOmitEmpty(b, "passport", f.Passport)
+	b = appendOmitZero(b, "network_id", f.NetworkID)
+	b = appendStringField(b, "psm", f.PSM)
+	b = appendOmitEmpty(b, "current_media", f.CurrentMedia)
+	b = appendOmitEmpty(b, "machine_guid", f.MachineGUID)
+	if f.Empty {
+		b = append(appendKey(b, "empty"), "true"...)
+	}
+	return append(b, '}'), true
+}
+
+// appendPropertyFields writes a BPR or PRP.
+func appendPropertyFields(b []byte, f *dissect.PropertyFields) ([]byte, bool) {
+	if f == nil {
+		return b, false
+	}
+	b = append(b, '{')
+	b = appendOmitEmpty(b, "passport", f.Passport)
+	b = appendStringField(b, "key", f.Key)
+	b = appendStringField(b, "value", f.Value)
+	b = appendOmitEmpty(b, "list_version", f.ListVersion)
+	return append(b, '}'), true
+}
+
+// appendStringsOrNull writes a slice that is not omitempty: null when nil.
+func appendStringsOrNull(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	return appendStrings(b, ss)
+}
+
+func appendOmitZero(b []byte, name string, v int) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(appendKey(b, name), int64(v), 10)
 }
 
 func appendOmitEmpty(b []byte, name, v string) []byte {

@@ -36,7 +36,7 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 }
 
 func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
-	trid, n := uint32(42), 17
+	trid, n, ext := uint32(42), 17, uint32(0x80000000)
 	msgs := []*jsonMessage{
 		{Type: "message", Conn: "c1", TS: "2005-06-01T12:00:00.000000Z", Client: "a", Server: "b", Dir: "c2s", Cmd: "VER", Args: []string{}, Offset: 0},
 		{Type: "message", Conn: "c2", Session: "s1", TS: "t", Client: "a", Server: "b", Dir: "s2c", Cmd: "MSG",
@@ -67,6 +67,18 @@ func TestAppendRecordsMatchEncodingJSON(t *testing.T) {
 				SLP: &dissect.SLPMessage{Method: s, Object: &dissect.MSNObject{Creator: s}}}}},
 			&jsonMessage{Type: "message", Cmd: "MSG", Fields: &dissect.MSGFields{Kind: "caps", Headers: []dissect.HeaderField{{Name: s, Value: s}}}},
 			&jsonMessage{Type: "message", Cmd: "ILN", Fields: named},
+			&jsonMessage{Type: "message", Cmd: "LST", Fields: &dissect.LSTFields{Passport: s, Nickname: s, GUID: s, ListMask: dissect.ListMask(i),
+				Lists: trickyStrings[:i], Groups: trickyStrings[i:], NetworkID: i, List: s, Index: i, Total: -i, ListVersion: s}},
+			&jsonMessage{Type: "message", Cmd: "LST", Fields: &dissect.LSTFields{Nickname: s}},
+			&jsonMessage{Type: "message", Cmd: "ILN", Fields: &dissect.PresenceFields{Status: s, StatusName: s, Passport: s, NetworkID: i,
+				Nickname: s, Caps: &dissect.Caps{Value: 1<<32 - 1, MSNC: i, Client: s, Flags: trickyStrings[:i], Ext: &ext, ExtFlags: trickyStrings[i:]},
+				MSNObject: &dissect.MSNObject{Creator: s, Size: -i, Type: i, TypeName: s, Location: s, Friendly: s, SHA1D: s, SHA1C: s}, IconURL: s}},
+			&jsonMessage{Type: "message", Cmd: "NLN", Fields: &dissect.PresenceFields{Caps: &dissect.Caps{}, MSNObject: &dissect.MSNObject{}}},
+			&jsonMessage{Type: "message", Cmd: "FLN", Fields: &dissect.PresenceFields{Passport: s}},
+			&jsonMessage{Type: "message", Cmd: "UBX", Fields: &dissect.PersonalData{Passport: s, NetworkID: i, PSM: s, CurrentMedia: s, MachineGUID: s, Empty: i%2 == 0}},
+			&jsonMessage{Type: "message", Cmd: "UBX", Fields: &dissect.PersonalData{PSM: s, Media: &dissect.Media{Text: s}, Endpoints: []dissect.Endpoint{{ID: s}}}},
+			&jsonMessage{Type: "message", Cmd: "BPR", Fields: &dissect.PropertyFields{Passport: s, Key: s, Value: s, ListVersion: s}},
+			&jsonMessage{Type: "message", Cmd: "PRP", Fields: &dissect.PropertyFields{}},
 			&jsonMessage{Type: "message", Cmd: "ILN", Fields: &dissect.NamedFields{List: []dissect.Field{{Name: "caps", Value: dissect.Handle{Passport: s}}, {Name: s, Value: s}}}},
 		)
 	}
