@@ -433,7 +433,7 @@ func parseML(m *Message) *ADLFields {
 			bits, _ := strconv.Atoi(ct.L)
 			net, _ := strconv.Atoi(ct.T)
 			ac := ADLContact{Passport: ct.N + "@" + d.N, ListMask: ListMask(bits), NetworkID: net}
-			ac.Lists = ac.ListMask.Lists()
+			ac.Lists = sharedLists(ac.ListMask)
 			if ct.F != "" {
 				ac.Nickname = decodeText(m, ct.F)
 			}

@@ -452,8 +452,9 @@ func (l *ContactList) appendContacts(b []byte) []byte {
 }
 
 // listsByMask are ListMask.Lists() of the masks of the five known
-// lists, shared by the contacts Load decodes (read-only, as every
-// reader of a finished list treats it).
+// lists, shared by the contacts Load decodes and by the LST and ADL
+// fields of messages (read-only, as every reader of a finished list or
+// a message treats them).
 var listsByMask = func() (t [32][]string) {
 	for m := range t {
 		t[m] = ListMask(m).Lists()

@@ -322,8 +322,8 @@ func decodeILN(c *Conn, m *Message) {
 	if m.Cmd == "NLN" {
 		verb = "changed to"
 	}
-	b := make([]byte, 0, 128)
-	b = append(b, f.Passport...)
+	var buf [192]byte // on the stack: the string is the one allocation
+	b := append(buf[:0], f.Passport...)
 	b = append(b, ' ')
 	b = strconv.AppendQuote(b, f.Nickname)
 	b = append(b, ' ')

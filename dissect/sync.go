@@ -727,9 +727,10 @@ func (f *LSTFields) Describe() string {
 	if f.Passport == "" {
 		return "list " + f.List + " is empty"
 	}
-	// Without fmt: a server-side capture describes millions of these.
-	b := make([]byte, 0, 96+len(f.Passport)+len(f.Nickname))
-	b = append(b, "contact "...)
+	// Without fmt, and with the string the one allocation: a server-side
+	// capture describes millions of these.
+	var buf [192]byte
+	b := append(buf[:0], "contact "...)
 	b = append(b, f.Passport...)
 	b = append(b, ' ')
 	b = strconv.AppendQuote(b, f.Nickname)
@@ -793,7 +794,7 @@ func decodeLST(c *Conn, m *Message) {
 	if f == nil {
 		return
 	}
-	f.Lists = f.ListMask.Lists()
+	f.Lists = sharedLists(f.ListMask)
 	m.Fields = f
 	c.addLST(m, f)
 }
