@@ -151,25 +151,10 @@ func (x *xmlScanner) skip(start xmlToken) bool {
 }
 
 func (x *xmlScanner) skipDepth(start xmlToken, depth int) bool {
-	if start.empty {
-		return true
-	}
-	if depth == maxXMLDepth {
+	if depth == maxXMLDepth && !start.empty {
 		return false
 	}
-	for {
-		t, ok := x.next()
-		switch {
-		case !ok || t.kind == xmlEOF:
-			return false
-		case t.kind == xmlStart:
-			if !x.skipDepth(t, depth+1) {
-				return false
-			}
-		case t.kind == xmlEnd:
-			return t.name == start.name
-		}
-	}
+	return x.children(start, func(t xmlToken) bool { return x.skipDepth(t, depth+1) })
 }
 
 // children calls child for each element inside start (whose start token

@@ -1,6 +1,9 @@
 package dissect
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestXMLFastPath pins which documents the plain-subset scanner takes
 // itself: the shapes clients and servers write must not fall back to the
@@ -21,6 +24,8 @@ func TestXMLFastPath(t *testing.T) {
 		{"ml mismatched end", `<ml><d n="a"></c></ml>`, mlOK, false},
 		{"ml unclosed", `<ml><d n="a">`, mlOK, false},
 		{"ml single quotes", `<ml l='1'/>`, mlOK, false},
+		{"ml nested unknown", "<ml>" + strings.Repeat("<x>", 10) + strings.Repeat("</x>", 10) + "</ml>", mlOK, true},
+		{"ml nested too deep", "<ml>" + strings.Repeat("<x>", maxXMLDepth+1) + strings.Repeat("</x>", maxXMLDepth+1) + "</ml>", mlOK, false},
 		{"data", `<Data><PSM>at work</PSM><CurrentMedia></CurrentMedia><MachineGuid>{F26D1F07-95E2-403C-BC18-D4BFED493428}</MachineGuid></Data>`, dataOK, true},
 		{"data msnp18", `<Data><PSM>café ☕</PSM><CurrentMedia/><DDP></DDP><SignatureSound></SignatureSound><Scene></Scene><ColorScheme>-1</ColorScheme></Data>`, dataOK, true},
 		{"data endpoints", `<Data><EndpointData id="{1}"><Capabilities>2789003324:48</Capabilities></EndpointData><PrivateEndpointData id="{1}"><EpName>home</EpName><Idle>false</Idle><ClientType>1</ClientType><State>NLN</State></PrivateEndpointData></Data>`, dataOK, true},
