@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,14 +27,28 @@ type Finding struct {
 
 // CheckCollector gathers findings from events.
 type CheckCollector struct {
+	// Emit, when set, receives each finding as it is found, and the
+	// collector keeps none: a capture can hold a finding on every line, so
+	// the reports that can be written as they go (text and JSON) are.
+	Emit func(Finding)
+	// n counts the findings, kept or emitted.
+	n        int
 	findings []Finding
 	// noted are the texts already found per open connection, so that a
 	// contact-list problem also noted on a message is reported once.
 	noted map[string]map[string]bool
 }
 
+// Count returns the number of findings so far.
+func (c *CheckCollector) Count() int { return c.n }
+
 func (c *CheckCollector) add(f Finding) {
-	c.findings = append(c.findings, f)
+	c.n++
+	if c.Emit != nil {
+		c.Emit(f)
+	} else {
+		c.findings = append(c.findings, f)
+	}
 	if c.noted == nil {
 		c.noted = map[string]map[string]bool{}
 	}
@@ -81,37 +96,93 @@ func (c *CheckCollector) Findings() []Finding { return c.findings }
 
 // WriteFindingsJSON writes the findings as one JSON array.
 func WriteFindingsJSON(w io.Writer, fs []Finding) error {
-	if fs == nil {
-		fs = []Finding{}
+	fw := NewFindingsWriter(w, "json")
+	for _, f := range fs {
+		fw.Write(f)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(fs); err != nil {
-		return fmt.Errorf("writing findings as JSON: %w", err)
-	}
-	return nil
+	return fw.Close()
 }
 
 // WriteFindingsText writes one finding per line (nothing when clean), then
 // a count.
 func WriteFindingsText(w io.Writer, fs []Finding) error {
-	bw := bufio.NewWriter(w)
+	fw := NewFindingsWriter(w, "text")
 	for _, f := range fs {
-		where := f.Conn
-		if f.Dir != "" {
-			where += " " + f.Dir
+		fw.Write(f)
+	}
+	return fw.Close()
+}
+
+// FindingsWriter writes findings one at a time as text or as a JSON array
+// (what WriteFindingsText and WriteFindingsJSON write for all of them at
+// once), so that check keeps none in memory.
+type FindingsWriter struct {
+	bw   *bufio.Writer
+	json bool
+	n    int
+	enc  *json.Encoder
+	buf  bytes.Buffer
+	err  error
+}
+
+// NewFindingsWriter returns a writer of format "text" or "json" to w.
+func NewFindingsWriter(w io.Writer, format string) *FindingsWriter {
+	fw := &FindingsWriter{bw: bufio.NewWriter(w), json: format == "json"}
+	if fw.json {
+		// The layout of json.Encoder with SetIndent("", "  ") on the
+		// whole array: each element indented one level.
+		fw.enc = json.NewEncoder(&fw.buf)
+		fw.enc.SetEscapeHTML(false)
+		fw.enc.SetIndent("  ", "  ")
+	}
+	return fw
+}
+
+// Write writes one finding; an error is kept for Close.
+func (fw *FindingsWriter) Write(f Finding) {
+	if fw.err != nil {
+		return
+	}
+	fw.n++
+	if fw.json {
+		fw.buf.Reset()
+		if fw.err = fw.enc.Encode(&f); fw.err != nil {
+			return
 		}
-		if f.Line != "" {
-			fmt.Fprintf(bw, "%s %s %q: %s\n", f.TS, where, clipLine(printable(f.Line)), printable(f.Text))
+		if fw.n == 1 {
+			fw.bw.WriteString("[\n  ")
 		} else {
-			fmt.Fprintf(bw, "%s %s: %s\n", f.TS, where, printable(f.Text))
+			fw.bw.WriteString(",\n  ")
 		}
+		fw.bw.Write(bytes.TrimSuffix(fw.buf.Bytes(), []byte("\n")))
+		return
 	}
-	if len(fs) > 0 {
-		fmt.Fprintf(bw, "%d findings\n", len(fs))
+	where := f.Conn
+	if f.Dir != "" {
+		where += " " + f.Dir
 	}
-	if err := bw.Flush(); err != nil {
+	if f.Line != "" {
+		fmt.Fprintf(fw.bw, "%s %s %q: %s\n", f.TS, where, clipLine(printable(f.Line)), printable(f.Text))
+	} else {
+		fmt.Fprintf(fw.bw, "%s %s: %s\n", f.TS, where, printable(f.Text))
+	}
+}
+
+// Close ends the report (the JSON array's end, or the text's count) and
+// flushes it.
+func (fw *FindingsWriter) Close() error {
+	if fw.err != nil {
+		return fmt.Errorf("writing findings: %w", fw.err)
+	}
+	switch {
+	case fw.json && fw.n == 0:
+		fw.bw.WriteString("[]\n")
+	case fw.json:
+		fw.bw.WriteString("\n]\n")
+	case fw.n > 0:
+		fmt.Fprintf(fw.bw, "%d findings\n", fw.n)
+	}
+	if err := fw.bw.Flush(); err != nil {
 		return fmt.Errorf("writing findings: %w", err)
 	}
 	return nil

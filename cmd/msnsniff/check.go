@@ -35,19 +35,25 @@ a clean capture, and exits 3 when it found something.`,
 			if err := checkFormat(format, "text", "table", "json"); err != nil {
 				return err
 			}
+			// Text and JSON are written as the findings come; a table
+			// needs them all for its column widths.
 			c := &report.CheckCollector{}
+			var fw *report.FindingsWriter
+			if format != "table" {
+				fw = report.NewFindingsWriter(cmd.OutOrStdout(), format)
+				c.Emit = fw.Write
+			}
 			p, err := analyseWith(cmd, o, &f, args, f.sink(c))
 			if err != nil {
+				if fw != nil && c.Count() > 0 {
+					fw.Close() // what was written stays a whole document
+				}
 				return err
 			}
-			fs := c.Findings()
-			switch format {
-			case "json":
-				err = report.WriteFindingsJSON(cmd.OutOrStdout(), fs)
-			case "table":
-				err = report.WriteFindingsTable(cmd.OutOrStdout(), fs)
-			default:
-				err = report.WriteFindingsText(cmd.OutOrStdout(), fs)
+			if fw != nil {
+				err = fw.Close()
+			} else {
+				err = report.WriteFindingsTable(cmd.OutOrStdout(), c.Findings())
 			}
 			if err != nil {
 				return err
@@ -55,8 +61,8 @@ a clean capture, and exits 3 when it found something.`,
 			if err := p.result(); err != nil {
 				return err
 			}
-			if len(fs) > 0 {
-				return &findingsError{n: len(fs)}
+			if n := c.Count(); n > 0 {
+				return &findingsError{n: n}
 			}
 			return nil
 		},
