@@ -94,28 +94,9 @@ func (c *CheckCollector) Event(ev *dissect.Event) {
 // Findings returns what was found, in the order it happened.
 func (c *CheckCollector) Findings() []Finding { return c.findings }
 
-// WriteFindingsJSON writes the findings as one JSON array.
-func WriteFindingsJSON(w io.Writer, fs []Finding) error {
-	fw := NewFindingsWriter(w, "json")
-	for _, f := range fs {
-		fw.Write(f)
-	}
-	return fw.Close()
-}
-
-// WriteFindingsText writes one finding per line (nothing when clean), then
-// a count.
-func WriteFindingsText(w io.Writer, fs []Finding) error {
-	fw := NewFindingsWriter(w, "text")
-	for _, f := range fs {
-		fw.Write(f)
-	}
-	return fw.Close()
-}
-
-// FindingsWriter writes findings one at a time as text or as a JSON array
-// (what WriteFindingsText and WriteFindingsJSON write for all of them at
-// once), so that check keeps none in memory.
+// FindingsWriter writes findings one at a time, so that check keeps none
+// in memory: as text, one per line then a count (nothing when clean), or
+// as one JSON array laid out as encoding/json indents the whole slice.
 type FindingsWriter struct {
 	bw   *bufio.Writer
 	json bool

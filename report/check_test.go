@@ -29,7 +29,11 @@ func TestFindingsWriterJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		if err := WriteFindingsJSON(&got, fs); err != nil {
+		fw := NewFindingsWriter(&got, "json")
+		for _, f := range fs {
+			fw.Write(f)
+		}
+		if err := fw.Close(); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
