@@ -191,7 +191,8 @@ func decodeIRO(c *Conn, m *Message) {
 	f.setHandle(a[2])
 	f.Nickname = decodeText(m, a[3])
 	if len(a) > 4 {
-		f.Caps, _ = ParseCaps(a[4])
+		cc, _ := c.capsOf(a[4]) // nil Caps when it is not a number
+		f.Caps = cc.caps
 	}
 	c.switchboard = true
 	c.participant(f.Passport, f.Nickname)
@@ -213,7 +214,8 @@ func decodeJOI(c *Conn, m *Message) {
 		f.Nickname = decodeText(m, a[1])
 	}
 	if len(a) > 2 {
-		f.Caps, _ = ParseCaps(a[2])
+		cc, _ := c.capsOf(a[2]) // nil Caps when it is not a number
+		f.Caps = cc.caps
 	}
 	c.switchboard = true
 	c.chatEvent("join", f.Passport, f.Nickname)

@@ -148,7 +148,7 @@ type setup struct {
 	// connection decodes one: a Setup's connections are dissected by one
 	// goroutine at a time.
 	now time.Time
-	// caps holds the decoded capability fields seen so far (capsCache).
+	// caps holds the decoded capability fields seen so far (capsOf).
 	caps map[string]cachedCaps
 }
 

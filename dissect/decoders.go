@@ -1,7 +1,6 @@
 package dissect
 
 import (
-	"encoding/xml"
 	"fmt"
 	"strconv"
 	"strings"
@@ -419,13 +418,10 @@ func scanML(s string) (doc mlDoc, ok bool) {
 // parseML reads an ADL/RML/FQY <ml> document; a broken one is noted on
 // the message and gives nil.
 func parseML(m *Message) *ADLFields {
-	doc, ok := scanML(string(m.Payload))
-	if !ok {
-		doc = mlDoc{}
-		if err := xml.Unmarshal(m.Payload, &doc); err != nil {
-			m.Note("payload is not a valid <ml> document: " + err.Error())
-			return nil
-		}
+	doc, err := decodeXML(string(m.Payload), scanML)
+	if err != nil {
+		m.Note("payload is not a valid <ml> document: " + err.Error())
+		return nil
 	}
 	f := &ADLFields{Initial: doc.L == "1", Contacts: []ADLContact{}}
 	for _, d := range doc.Domains {

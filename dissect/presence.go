@@ -3,7 +3,6 @@ package dissect
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/xml"
 	"fmt"
 	"strconv"
 	"strings"
@@ -173,11 +172,9 @@ func ParseMSNObject(s string) (*MSNObject, error) {
 	if s == "" || s == "0" {
 		return nil, nil
 	}
-	x, ok := scanMSNObject(s)
-	if !ok {
-		if err := xml.Unmarshal([]byte(s), &x); err != nil {
-			return nil, fmt.Errorf("MSNObject: %w", err)
-		}
+	x, err := decodeXML(s, scanMSNObject)
+	if err != nil {
+		return nil, fmt.Errorf("MSNObject: %w", err)
 	}
 	if x.Creator == "" && x.Size == "" && x.SHA1D == "" {
 		return nil, nil // <msnobj/>: no object
@@ -229,7 +226,6 @@ type PresenceFields struct {
 	MSNObject  *MSNObject `json:"msnobject,omitempty"`
 	IconURL    string     `json:"icon_url,omitempty"`
 	meaning    string
-	capsName   string // Caps.String()
 }
 
 // Describe implements Fields.
@@ -241,10 +237,12 @@ var knownNetworkIDs = map[string]bool{"1": true, "2": true, "4": true, "8": true
 // networkNames names network ids.
 var networkNames = map[int]string{1: "Windows Live", 2: "Office Communicator", 4: "telephone", 8: "mobile network", 9: "circle", 10: "temporary group", 13: "Connect", 14: "remote network", 16: "SMTP", 32: "Yahoo!"}
 
-func (c *Conn) presenceTail(m *Message, f *PresenceFields, a []string) {
+// presenceTail reads the fields after the nickname (or CHG's status); it
+// returns the client's name (Caps.String(), cached) for the meaning.
+func (c *Conn) presenceTail(m *Message, f *PresenceFields, a []string) (client string) {
 	if len(a) > 0 {
 		if cc, ok := c.capsOf(a[0]); ok {
-			f.Caps, f.capsName = cc.caps, cc.name
+			f.Caps, client = cc.caps, cc.name
 		} else {
 			m.Note("capabilities " + a[0] + " are not a number")
 		}
@@ -262,6 +260,7 @@ func (c *Conn) presenceTail(m *Message, f *PresenceFields, a []string) {
 	if len(a) > 3 {
 		m.Note("extra parameters after the presence fields")
 	}
+	return client
 }
 
 func (f *PresenceFields) setStatus(m *Message, s string) {
@@ -281,14 +280,14 @@ func decodeCHG(c *Conn, m *Message) {
 		return
 	}
 	f.setStatus(m, a[0])
-	c.presenceTail(m, f, a[1:])
+	client := c.presenceTail(m, f, a[1:])
 	who := "set own status"
 	if m.Dir == ServerToClient {
 		who = "own status is now"
 	}
 	f.meaning = fmt.Sprintf("%s %s (%s)", who, f.Status, f.StatusName)
 	if f.Caps != nil {
-		f.meaning += ", client " + f.capsName
+		f.meaning += ", client " + client
 	}
 	if f.MSNObject != nil {
 		f.meaning += ", " + f.MSNObject.TypeName
@@ -317,7 +316,7 @@ func decodeILN(c *Conn, m *Message) {
 		f.Nickname = decodeText(m, rest[0])
 		rest = rest[1:]
 	}
-	c.presenceTail(m, f, rest)
+	client := c.presenceTail(m, f, rest)
 	verb := "is"
 	if m.Cmd == "NLN" {
 		verb = "changed to"
@@ -339,7 +338,7 @@ func decodeILN(c *Conn, m *Message) {
 	}
 	if f.Caps != nil {
 		b = append(b, ", client "...)
-		b = append(b, f.capsName...)
+		b = append(b, client...)
 	}
 	if f.MSNObject != nil && f.MSNObject.TypeName != "" {
 		b = append(b, ", has a "...)
@@ -529,13 +528,10 @@ func decodeDataPayload(c *Conn, m *Message) {
 		}
 		return
 	}
-	x, ok := scanData(string(m.Payload))
-	if !ok {
-		x = dataXML{}
-		if err := xml.Unmarshal(m.Payload, &x); err != nil {
-			m.Note("payload is not a <Data> document: " + err.Error())
-			return
-		}
+	x, err := decodeXML(string(m.Payload), scanData)
+	if err != nil {
+		m.Note("payload is not a <Data> document: " + err.Error())
+		return
 	}
 	f.PSM, f.CurrentMedia, f.MachineGUID = x.PSM, x.CurrentMedia, strings.Trim(x.MachineGUID, "{}")
 	if x.CurrentMedia != "" {

@@ -1,6 +1,7 @@
 package dissect
 
 import (
+	"encoding/xml"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,6 +17,17 @@ import (
 // xml.Unmarshal. Where the scanner accepts, its readers give what
 // xml.Unmarshal gives (FuzzScanML, FuzzScanData, FuzzScanMSNObject), so
 // the fast path changes speed, never output.
+
+// decodeXML reads doc with scan, a reader of the plain subset, and with
+// xml.Unmarshal into a fresh T when scan declines it.
+func decodeXML[T any](doc string, scan func(string) (T, bool)) (T, error) {
+	if v, ok := scan(doc); ok {
+		return v, nil
+	}
+	var v T
+	err := xml.Unmarshal([]byte(doc), &v)
+	return v, err
+}
 
 // xmlScanner is a pull reader of the plain subset over one document.
 type xmlScanner struct {
